@@ -1,0 +1,92 @@
+"""The async engine: created lazily, once per event loop (one per Lambda execution environment)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+import weakref
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event, pool
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from shared.core import metrics
+from shared.core.settings import get_settings
+
+_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+# Tests bind every session to one connection whose transaction is rolled back at the end.
+_bound_connection: ContextVar[AsyncConnection | None] = ContextVar("bound_connection", default=None)
+
+
+def get_engine() -> AsyncEngine:
+    loop = asyncio.get_running_loop()
+    engine = _engines.get(loop)
+    if engine is None:
+        with _lock:
+            engine = _engines.get(loop)
+            if engine is None:
+                engine = _engines[loop] = create_engine()
+    return engine
+
+
+def create_engine(**overrides: Any) -> AsyncEngine:
+    settings = get_settings()
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout_seconds,
+        "server_settings": {"application_name": settings.service_name},
+    }
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    if settings.db_pooler_safe:
+        # Transaction-mode poolers hand each transaction another server connection,
+        # so prepared statements must not outlive a statement.
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
+        }
+        options["poolclass"] = pool.NullPool
+    elif "poolclass" not in overrides:
+        options |= {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_recycle": 1800}
+    engine = create_async_engine(settings.database_url, connect_args=connect_args, **(options | overrides))
+    _time_statements(engine)
+    return engine
+
+
+def new_session() -> AsyncSession:
+    connection = _bound_connection.get()
+    if connection is not None:
+        return AsyncSession(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return AsyncSession(bind=get_engine(), expire_on_commit=False)
+
+
+def bind_connection(connection: AsyncConnection | None) -> Any:
+    """Route every new session to `connection` (tests); returns a token for `unbind`."""
+    return _bound_connection.set(connection)
+
+
+def unbind(token: Any) -> None:
+    _bound_connection.reset(token)
+
+
+async def dispose_all() -> None:
+    """Close the engine of the running loop (shutdown, tests)."""
+    engine = _engines.pop(asyncio.get_running_loop(), None)
+    if engine is not None:
+        await engine.dispose()
+
+
+def _time_statements(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _start(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        conn.info.setdefault("query_started", []).append(time.perf_counter())
+
+    @event.listens_for(sync_engine, "after_cursor_execute")
+    def _stop(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        started = conn.info["query_started"].pop()
+        operation = statement.lstrip().split(None, 1)[0].lower() if statement.strip() else "unknown"
+        metrics.observe_integration("db", operation, time.perf_counter() - started)

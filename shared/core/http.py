@@ -1,0 +1,305 @@
+"""The HTTP adapter: an endpoint coroutine becomes a one-route Starlette app behind Mangum."""
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+import typing
+import urllib.parse
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import pydantic
+import pydantic_core
+from mangum import Mangum
+from starlette.applications import Starlette
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from shared.core import errors, logs, metrics
+from shared.core.settings import get_settings
+from shared.core.uow import UnitOfWork
+
+__all__ = ["Request", "Response", "json", "no_content", "lambda_handler", "Principal"]
+
+logger = logging.getLogger("tourbook.http")
+M = TypeVar("M", bound=pydantic.BaseModel)
+JSON_TYPES = ("application/json", "application/problem+json")
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class Principal(Protocol):
+    """Who is calling: the user row (or anything with its id and role)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+Authenticator = Callable[["Request"], Awaitable[Principal]]
+Endpoint = Callable[..., Awaitable[Response]]
+
+
+class Request(StarletteRequest):
+    """A Starlette request that also knows its Lambda event, caller and unit of work."""
+
+    _uow: UnitOfWork | None = None
+    principal_: Principal | None = None
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return self.scope.get("aws.event") or {}
+
+    @property
+    def request_id(self) -> str:
+        return str(self.scope["tourbook.request_id"])
+
+    @property
+    def client_ip(self) -> str:
+        source = self.event.get("requestContext", {}).get("http", {}).get("sourceIp")
+        return str(source or (self.client.host if self.client else "unknown"))
+
+    @property
+    def user_agent(self) -> str:
+        return self.headers.get("user-agent", "")[:500]
+
+    @property
+    def uow(self) -> UnitOfWork:
+        if self._uow is None:
+            self._uow = UnitOfWork()
+        return self._uow
+
+    @property
+    def principal(self) -> Principal:
+        if self.principal_ is None:
+            raise errors.UnauthorizedError()
+        return self.principal_
+
+    @property
+    def bearer_token(self) -> str | None:
+        scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return self.headers.get("idempotency-key")
+
+
+def json(data: pydantic.BaseModel | Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = data.model_dump_json().encode() if isinstance(data, pydantic.BaseModel) else pydantic_core.to_json(data)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def problem(error: errors.AppError) -> Response:
+    return Response(
+        pydantic_core.to_json(error.problem()), status_code=error.status, headers=error.headers,
+        media_type="application/problem+json",
+    )
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """What the adapter (and the OpenAPI generator) knows about an endpoint."""
+
+    endpoint: Endpoint
+    name: str
+    summary: str
+    auth: Authenticator | None
+    status: int
+    response: type[pydantic.BaseModel] | None
+    body: type[pydantic.BaseModel] | None = None
+    query: type[pydantic.BaseModel] | None = None
+    path: type[pydantic.BaseModel] | None = None
+    accepts_form: bool = False
+    errors: tuple[type[errors.AppError], ...] = ()
+    extra_args: tuple[str, ...] = field(default=())
+
+
+class FunctionHandler(Mangum):
+    """The Lambda entry point; `spec` and `app` are there for the gateway and the docs."""
+
+    spec: EndpointSpec
+
+
+def lambda_handler(
+    endpoint: Endpoint,
+    *,
+    auth: Authenticator | None = None,
+    status: int = 200,
+    response: type[pydantic.BaseModel] | None = None,
+    accepts_form: bool = False,
+    raises: tuple[type[errors.AppError], ...] = (),
+) -> FunctionHandler:
+    logs.configure()
+    spec = _inspect(endpoint, auth=auth, status=status, response=response, accepts_form=accepts_form, raises=raises)
+    app = Starlette(routes=[Route("/{path:path}", _Adapter(spec))])
+    handler = FunctionHandler(app, lifespan="off")
+    handler.spec = spec
+    return handler
+
+
+def _inspect(endpoint: Endpoint, **options: Any) -> EndpointSpec:
+    hints = typing.get_type_hints(endpoint)
+    parameters = list(inspect.signature(endpoint).parameters)[1:]  # the first is the request
+    path_fields = {name: (hints[name], ...) for name in parameters if name not in ("body", "query")}
+    path_model = pydantic.create_model(f"{endpoint.__name__}_path", **path_fields) if path_fields else None  # type: ignore[call-overload]
+    return EndpointSpec(
+        endpoint=endpoint,
+        name=endpoint.__name__,
+        summary=(inspect.getdoc(endpoint) or endpoint.__name__).splitlines()[0],
+        auth=options["auth"],
+        status=options["status"],
+        response=options["response"],
+        body=hints.get("body"),
+        query=hints.get("query"),
+        path=path_model,
+        accepts_form=options["accepts_form"],
+        errors=options["raises"],
+        extra_args=tuple(parameters),
+    )
+
+
+_invoked: set[str] = set()
+
+
+class _Adapter:
+    """The one route's ASGI app: parse, authorize, call, map errors, measure, log."""
+
+    def __init__(self, spec: EndpointSpec) -> None:
+        self.spec = spec
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        spec = self.spec
+        metrics.current_function.set(spec.name)
+        cold_start = spec.name not in _invoked
+        if cold_start:
+            _invoked.add(spec.name)
+            metrics.COLD_STARTS.labels(spec.name).inc()
+        event = scope.get("aws.event") or {}
+        context = event.get("requestContext") or {}
+        scope["tourbook.request_id"] = context.get("requestId") or str(uuid.uuid4())
+        request = Request(scope, receive)
+        code = ""
+        try:
+            response = await self._respond(request)
+        except errors.AppError as error:
+            response, code = problem(error), error.code
+        except Exception as exc:  # the last line of defence: log it, reveal nothing
+            error = _unexpected(exc)
+            response, code = problem(error), error.code
+        finally:
+            if request._uow is not None:
+                await request._uow.close()
+        response.headers["x-request-id"] = request.request_id
+        await response(scope, receive, send)
+
+        route = event.get("routeKey", "$default").partition(" ")[2] or "unmatched"
+        method = scope["method"]
+        status = str(response.status_code)
+        elapsed = time.perf_counter() - started
+        metrics.REQUESTS.labels(spec.name, route, method, status).inc()
+        metrics.LATENCY.labels(spec.name, route, method).observe(elapsed)
+        if response.status_code >= 400:
+            metrics.ERRORS.labels(spec.name, route, method, status, code).inc()
+        principal = request.principal_
+        logs.access_log.info(
+            "request",
+            extra={
+                "request_id": request.request_id, "function": spec.name, "route": route, "method": method,
+                "status": response.status_code, "duration_ms": round(elapsed * 1000, 2), "cold_start": cold_start,
+                "user_id": str(principal.id) if principal is not None else None,
+            },
+        )
+        metrics.after_invocation(spec.name)
+
+    async def _respond(self, request: Request) -> Response:
+        spec = self.spec
+        kwargs: dict[str, Any] = {}
+        if spec.auth is not None:
+            request.principal_ = await spec.auth(request)
+        if spec.path is not None:
+            kwargs.update(_validate(spec.path, request.event.get("pathParameters") or {}, "path").__dict__)
+        if spec.query is not None:
+            kwargs["query"] = _validate(spec.query, _query_dict(request.scope["query_string"]), "query")
+        if spec.body is not None:
+            kwargs["body"] = await _parse_body(request, spec.body, spec.accepts_form)
+        return await spec.endpoint(request, **kwargs)
+
+
+async def _parse_body(request: Request, model: type[M], accepts_form: bool) -> M:
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > limit:
+        raise errors.PayloadTooLargeError(f"The body is larger than {limit} bytes")
+    raw = await request.body()
+    if len(raw) > limit:
+        raise errors.PayloadTooLargeError(f"The body is larger than {limit} bytes")
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if accepts_form and media_type == FORM_TYPE:
+        return _validate(model, dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace"))), "body")
+    if not raw.strip():
+        raw = b"{}"
+    elif media_type not in JSON_TYPES and not media_type.endswith("+json"):
+        raise errors.UnsupportedMediaTypeError("Send the body as application/json")
+    try:
+        return model.model_validate_json(raw)
+    except pydantic.ValidationError as exc:
+        if any(item["type"] == "json_invalid" for item in exc.errors()):
+            raise errors.BadRequestError("The body is not valid JSON") from None
+        raise errors.ValidationError(_locate(exc, "body")) from None
+
+
+def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise errors.ValidationError(_locate(exc, where)) from None
+
+
+def _locate(exc: pydantic.ValidationError, where: str) -> list[dict[str, Any]]:
+    # `input` is left out on purpose: it may be a password.
+    return [
+        {"loc": [where, *item["loc"]], "msg": item["msg"], "type": item["type"]}
+        for item in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def _query_dict(query_string: bytes) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key, value in urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if key in params:
+            previous = params[key]
+            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            params[key] = value
+    return params
+
+
+def _unexpected(exc: Exception) -> errors.AppError:
+    if _is_unavailable(exc):
+        logger.warning("dependency unavailable: %s", exc.__class__.__name__)
+        return errors.UnavailableError("A required service is unavailable; try again shortly")
+    logger.error("unhandled error", exc_info=exc)
+    return errors.AppError("Something went wrong on our side")
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, (OSError, TimeoutError)):
+        return True
+    import sys
+
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError))
+    return isinstance(exc.__cause__, (OSError, TimeoutError)) if exc.__cause__ else False

@@ -1,0 +1,181 @@
+"""Prometheus metrics, pushed to a Pushgateway at most once per interval."""
+from __future__ import annotations
+
+import base64
+import http.client
+import logging
+import os
+import socket
+import threading
+import time
+import urllib.parse
+import uuid
+from contextvars import ContextVar
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+
+from shared.core.settings import get_settings
+
+logger = logging.getLogger("tourbook.metrics")
+
+REGISTRY = CollectorRegistry(auto_describe=False)
+_HTTP_LABELS = ("function", "route", "method", "status")
+_FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+REQUESTS = Counter("tourbook_http_requests", "HTTP requests handled", _HTTP_LABELS, registry=REGISTRY)
+ERRORS = Counter(
+    "tourbook_http_errors", "HTTP requests answered with an error (4xx/5xx)", (*_HTTP_LABELS, "code"),
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "tourbook_http_request_duration_seconds", "Endpoint latency", ("function", "route", "method"),
+    buckets=_FAST_BUCKETS, registry=REGISTRY,
+)
+INTEGRATION_LATENCY = Histogram(
+    "tourbook_integration_duration_seconds", "Latency of calls to a database, cache or AWS service",
+    ("function", "integration", "operation"), buckets=_FAST_BUCKETS, registry=REGISTRY,
+)
+OUTGOING = Counter(
+    "tourbook_outgoing_requests", "Requests sent to other services", ("function", "target", "outcome"),
+    registry=REGISTRY,
+)
+COLD_STARTS = Counter("tourbook_cold_starts", "First invocations of an execution environment", ("function",),
+                      registry=REGISTRY)
+CACHE = Counter("tourbook_cache_requests", "Cache lookups by result", ("function", "result"), registry=REGISTRY)
+
+current_function: ContextVar[str] = ContextVar("current_function", default="unknown")
+
+
+def observe_integration(integration: str, operation: str, seconds: float) -> None:
+    INTEGRATION_LATENCY.labels(current_function.get(), integration, operation).observe(seconds)
+
+
+def count_outgoing(target: str, outcome: str) -> None:
+    OUTGOING.labels(current_function.get(), target, outcome).inc()
+
+
+def count_cache(result: str) -> None:
+    CACHE.labels(current_function.get(), result).inc()
+
+
+def instance_id() -> str:
+    """The execution environment: Lambda's log stream is unique per environment."""
+    return os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME") or f"{socket.gethostname()}-{os.getpid()}-{_BOOT_ID}"
+
+
+_BOOT_ID = uuid.uuid4().hex[:8]
+
+
+def _encode(value: str) -> str:
+    # The Pushgateway's base64 label syntax keeps '/', '[' and friends out of the URL path.
+    return base64.urlsafe_b64encode(value.encode()).decode() or "="
+
+
+def grouping_path(job: str, labels: dict[str, str]) -> str:
+    path = f"/metrics/job@base64/{_encode(job)}"
+    for name, value in labels.items():
+        path += f"/{name}@base64/{_encode(value)}"
+    return path
+
+
+class Pusher:
+    """PUTs the registry to the Pushgateway over a kept-alive connection, never raising."""
+
+    def __init__(self, url: str, grouping: dict[str, str], *, job: str, timeout: float, interval: float) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        self._host = parsed.hostname or "127.0.0.1"
+        self._port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        self._https = parsed.scheme == "https"
+        self._path = grouping_path(job, grouping)
+        self._timeout = timeout
+        self.interval = interval
+        self._last_push = 0.0
+        self._conn: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+
+    def due(self, now: float) -> bool:
+        return now - self._last_push >= self.interval
+
+    def maybe_push(self) -> bool:
+        now = time.monotonic()
+        if not self.due(now) or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._last_push = now
+            return self._push(generate_latest(REGISTRY))
+        finally:
+            self._lock.release()
+
+    def delete(self) -> bool:
+        with self._lock:
+            return self._send("DELETE", b"")
+
+    def _push(self, payload: bytes) -> bool:
+        return self._send("PUT", payload)
+
+    def _send(self, method: str, payload: bytes) -> bool:
+        for attempt in (1, 2):  # a kept-alive connection the server closed is retried once, fresh
+            try:
+                conn = self._connection()
+                conn.request(method, self._path, body=payload, headers={"Content-Type": "text/plain; version=0.0.4"})
+                response = conn.getresponse()
+                response.read()
+                if response.will_close:
+                    self._close()
+                return 200 <= response.status < 300
+            except (OSError, http.client.HTTPException) as exc:
+                self._close()
+                if attempt == 2 or isinstance(exc, TimeoutError):
+                    logger.warning("metrics push failed: %s", exc.__class__.__name__)
+                    return False
+        return False
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            self._conn = cls(self._host, self._port, timeout=self._timeout)
+        return self._conn
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+_pusher: Pusher | None = None
+_external_push = False
+
+
+def push_externally() -> None:
+    """The local gateway pushes the whole process's registry itself; functions must not."""
+    global _external_push
+    _external_push = True
+
+
+def make_pusher(grouping: dict[str, str], *, interval: float | None = None) -> Pusher | None:
+    settings = get_settings()
+    if not settings.pushgateway_url:
+        return None
+    return Pusher(
+        settings.pushgateway_url, grouping, job=settings.metrics_job,
+        timeout=settings.metrics_push_timeout_seconds,
+        interval=settings.metrics_push_interval_seconds if interval is None else interval,
+    )
+
+
+def after_invocation(function: str) -> None:
+    """Called by the adapter at the end of every Lambda invocation."""
+    global _pusher
+    if _external_push:
+        return
+    if _pusher is None:
+        _pusher = make_pusher({"function": function, "instance": instance_id()})
+        if _pusher is None:
+            return
+    _pusher.maybe_push()
+
+
+def reset_pusher() -> None:
+    global _pusher
+    _pusher = None

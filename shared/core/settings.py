@@ -1,0 +1,64 @@
+"""Configuration, read once from the environment (and `.env` locally) on first use."""
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-local-only-secret-0123456789"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["local", "test", "production"] = "local"
+    service_name: str = "tourbook"
+
+    database_url: str = "postgresql+asyncpg://tourbook:tourbook@127.0.0.1:5432/tourbook"
+    db_pool_size: int = Field(default=1, ge=1, le=100)
+    db_pooler_safe: bool = False  # behind RDS Proxy / PgBouncer: NullPool, no statement caches
+    db_connect_timeout_seconds: float = 5.0
+
+    redis_url: str | None = None
+    cache_timeout_seconds: float = 0.25
+
+    aws_endpoint_url: str | None = None
+    aws_region: str = Field(default="eu-west-1", validation_alias="AWS_DEFAULT_REGION")
+
+    pushgateway_url: str | None = None
+    metrics_push_interval_seconds: float = Field(default=15.0, ge=0)
+    metrics_push_timeout_seconds: float = 0.2
+    metrics_job: str = "tourbook"
+
+    jwt_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    access_token_ttl_seconds: int = Field(default=900, ge=30)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    register_max_per_ip: int = 20
+    register_window_seconds: int = 3600
+
+    max_body_bytes: int = 1024 * 1024
+    cors_allow_origins: str = "*"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production":
+            secret = self.jwt_secret.get_secret_value()
+            if secret == PLACEHOLDER_SECRET or len(secret) < 32:
+                raise ValueError("JWT_SECRET must be a real secret of at least 32 characters in production")
+        return self
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local gateway change the environment)."""
+    get_settings.cache_clear()

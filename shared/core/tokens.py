@@ -1,0 +1,62 @@
+"""Access tokens (short-lived JWTs naming their refresh family) and opaque refresh tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from shared.core.errors import TokenExpiredError, UnauthorizedError
+from shared.core.settings import get_settings
+
+ALGORITHM = "HS256"
+REFRESH_PREFIX = "rt_"
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    family_id: uuid.UUID
+    role: str
+
+
+def issue_access_token(*, user_id: uuid.UUID, family_id: uuid.UUID, role: str, now: dt.datetime) -> str:
+    settings = get_settings()
+    claims = {
+        "sub": str(user_id),
+        "fam": str(family_id),
+        "role": role,
+        "typ": "access",
+        "iat": now,
+        "exp": now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+
+
+def read_access_token(token: str) -> AccessClaims:
+    """Check signature, expiry and type; revocation is checked against the database by the caller."""
+    try:
+        claims = jwt.decode(
+            token, get_settings().jwt_secret.get_secret_value(), algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "sub", "fam", "typ"]},
+        )
+        if claims["typ"] != "access":
+            raise UnauthorizedError("Not an access token")
+        return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["fam"]), str(claims.get("role", "user")))
+    except jwt.ExpiredSignatureError:
+        raise TokenExpiredError("The access token has expired") from None
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise UnauthorizedError("The access token is not valid") from None
+
+
+def new_refresh_token() -> str:
+    return REFRESH_PREFIX + secrets.token_urlsafe(32)
+
+
+def fingerprint(refresh_token: str) -> str:
+    """Refresh tokens are stored only as their SHA-256, so a database leak yields no live token."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()

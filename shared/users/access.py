@@ -1,0 +1,40 @@
+"""Authenticators for `http.lambda_handler(auth=...)`: who may call an endpoint."""
+from __future__ import annotations
+
+import uuid
+
+from shared.core import tokens
+from shared.core.errors import ForbiddenError, UnauthorizedError
+from shared.core.http import Request
+from shared.users import services
+from shared.users.models import User
+
+
+async def signed_in(request: Request) -> User:
+    """Any active user with a live access token; PostgreSQL decides whether it is revoked."""
+    token = request.bearer_token
+    if token is None:
+        raise UnauthorizedError("Send an access token: Authorization: Bearer <token>")
+    claims = tokens.read_access_token(token)
+    user = await services.load_caller(request.uow, claims)
+    request.scope["tourbook.token_family"] = claims.family_id
+    return user
+
+
+async def admin(request: Request) -> User:
+    user = await signed_in(request)
+    if user.role != "admin":
+        raise ForbiddenError("Admins only")
+    return user
+
+
+def caller(request: Request) -> User:
+    user = request.principal
+    assert isinstance(user, User)
+    return user
+
+
+def token_family(request: Request) -> uuid.UUID:
+    family = request.scope["tourbook.token_family"]
+    assert isinstance(family, uuid.UUID)
+    return family

@@ -1,0 +1,79 @@
+"""Request and response models of the auth and user endpoints."""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, EmailStr, Field, StringConstraints, model_validator
+
+from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128, strip_whitespace=False)]
+FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class RegisterIn(Input):
+    email: EmailStr
+    password: Password
+    full_name: FullName | None = None
+
+
+class LoginIn(Input):
+    # The OAuth2 password form (Swagger's Authorize button) sends `username`.
+    email: str = Field(validation_alias=AliasChoices("email", "username"), min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    grant_type: Literal["password"] | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class RefreshIn(Input):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class LogoutIn(Input):
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class UserUpdate(Input):
+    full_name: FullName | None = None
+    password: Password | None = None
+    current_password: str | None = Field(default=None, max_length=1024)
+
+    @model_validator(mode="after")
+    def _password_change_needs_current(self) -> UserUpdate:
+        if self.password is not None and not self.current_password:
+            raise ValueError("current_password is required to change the password")
+        return self
+
+
+class UserOut(Output):
+    id: uuid.UUID
+    email: str
+    full_name: str | None
+    role: Literal["user", "admin"]
+    is_active: bool
+    avatar_url: str | None = None
+    created_at: UtcDatetime
+
+
+class TokensOut(Output):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class LoginEventOut(Output):
+    at: UtcDatetime
+    ip: str
+    user_agent: str
+    success: bool
+
+
+class LoginsQuery(PageQuery):
+    pass
+
+
+LoginEventPage = Page[LoginEventOut]

@@ -1,0 +1,233 @@
+"""Accounts and sessions: register, log in, rotate refresh tokens, log out, change, delete."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from shared.core import passwords, tokens
+from shared.core.cache import get_cache
+from shared.core.errors import (
+    BadRequestError,
+    InvalidCredentialsError,
+    RateLimitedError,
+    UnauthorizedError,
+    ValidationError,
+)
+from shared.core.orm import utcnow
+from shared.core.schemas import Page, decode_cursor, encode_cursor
+from shared.core.settings import get_settings
+from shared.core.uow import UnitOfWork
+from shared.users import schemas
+from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
+from shared.users.models import LoginEvent, RefreshToken, TokenFamily, User
+
+
+async def register_user(uow: UnitOfWork, *, data: schemas.RegisterIn, ip: str) -> User:
+    """Create an account with the `user` role."""
+    settings = get_settings()
+    count, retry_after = await get_cache().incr(f"rl:register:{ip}", settings.register_window_seconds)
+    if count > settings.register_max_per_ip:
+        raise RateLimitedError(retry_after, "Too many registrations from this address; try again later")
+    user = User(
+        email=data.email.lower(), full_name=data.full_name, role="user",
+        password_hash=await passwords.hash_password(data.password),
+    )
+    uow.session.add(user)
+    try:
+        await uow.session.flush()
+    except IntegrityError:
+        raise EmailTakenError("An account with this email already exists") from None
+    await uow.commit()
+    return user
+
+
+async def log_in(uow: UnitOfWork, *, email: str, password: str, ip: str, user_agent: str) -> schemas.TokensOut:
+    """Check the password and open a new token family."""
+    settings = get_settings()
+    email = email.strip().lower()
+    limit_key = "rl:login:" + hashlib.sha256(f"{email}|{ip}".encode()).hexdigest()
+    failures, retry_after = await get_cache().peek(limit_key)
+    user = await uow.session.scalar(select(User).where(User.email == email))
+    if failures >= settings.login_max_failures:
+        await _record_login(uow, user, ip=ip, user_agent=user_agent, success=False)
+        raise RateLimitedError(retry_after, "Too many failed logins; try again later")
+    if not await passwords.verify_password(password, user.password_hash if user else None):
+        await get_cache().incr(limit_key, settings.login_failure_window_seconds)
+        await _record_login(uow, user, ip=ip, user_agent=user_agent, success=False)
+        raise InvalidCredentialsError("The email or password is not correct")
+    assert user is not None  # a verified password belongs to a user
+    if not user.is_active:
+        await _record_login(uow, user, ip=ip, user_agent=user_agent, success=False)
+        raise AccountDisabledError("This account has been deactivated")
+    family = TokenFamily(user_id=user.id)
+    uow.session.add(family)
+    uow.session.add(LoginEvent(user_id=user.id, ip=ip, user_agent=user_agent, success=True))
+    issued = await _issue_tokens(uow, user, family_id=_assign_id(family))
+    await uow.commit()
+    return issued
+
+
+async def refresh_tokens(uow: UnitOfWork, *, refresh_token: str) -> schemas.TokensOut:
+    """Rotate a refresh token; reusing a rotated one ends its whole family."""
+    now = utcnow()
+    row = (
+        await uow.session.execute(
+            select(RefreshToken, TokenFamily, User)
+            .join(TokenFamily, RefreshToken.family_id == TokenFamily.id)
+            .join(User, TokenFamily.user_id == User.id)
+            .where(RefreshToken.token_hash == tokens.fingerprint(refresh_token))
+            .with_for_update(of=RefreshToken)
+        )
+    ).one_or_none()
+    if row is None:
+        raise UnauthorizedError("The refresh token is not valid")
+    stored, family, user = row.tuple()
+    if stored.used_at is not None:
+        if family.revoked_at is None:
+            await _revoke_families(uow, TokenFamily.id == family.id, reason="reuse", now=now)
+            await uow.commit()
+        raise UnauthorizedError("The refresh token has already been used")
+    if family.revoked_at is not None or not user.is_active or stored.expires_at <= now:
+        raise UnauthorizedError("The refresh token is no longer valid")
+    stored.used_at = now
+    issued = await _issue_tokens(uow, user, family_id=family.id, now=now)
+    await uow.commit()
+    return issued
+
+
+async def log_out(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, refresh_token: str | None) -> None:
+    """End the caller's token family (and the family of `refresh_token`, if it is theirs)."""
+    condition = TokenFamily.id == family_id
+    if refresh_token:
+        other = select(RefreshToken.family_id).where(RefreshToken.token_hash == tokens.fingerprint(refresh_token))
+        condition = condition | TokenFamily.id.in_(other.scalar_subquery())
+    await _revoke_families(uow, condition & (TokenFamily.user_id == user.id), reason="logout", now=utcnow())
+    await uow.commit()
+
+
+async def update_me(uow: UnitOfWork, *, user: User, data: schemas.UserUpdate) -> User:
+    """Change the caller's name or password; a new password signs out every session."""
+    if data.full_name is not None:
+        user.full_name = data.full_name
+    if data.password is not None:
+        if not await passwords.verify_password(data.current_password or "", user.password_hash):
+            raise ValidationError(
+                [{"loc": ["body", "current_password"], "msg": "The current password is not correct",
+                  "type": "invalid_password"}],
+            )
+        user.password_hash = await passwords.hash_password(data.password)
+        await _revoke_families(uow, TokenFamily.user_id == user.id, reason="password_change", now=utcnow())
+    user.updated_at = utcnow()
+    await uow.commit()
+    return user
+
+
+async def delete_me(uow: UnitOfWork, *, user: User) -> None:
+    """Remove the caller's personal data; the rows others depend on stay, anonymised."""
+    await _lock_admins(uow)
+    if user.role == "admin" and await _active_admins(uow) <= 1:
+        raise LastAdminError("The last active admin cannot delete their account")
+    now = utcnow()
+    await _revoke_families(uow, TokenFamily.user_id == user.id, reason="account_deleted", now=now)
+    await uow.session.execute(delete(LoginEvent).where(LoginEvent.user_id == user.id))
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.full_name = "Deleted user"
+    user.password_hash = None
+    user.avatar_key = None
+    user.is_active = False
+    user.deleted_at = user.updated_at = now
+    await uow.commit()
+
+
+async def list_logins(uow: UnitOfWork, *, user: User, limit: int, cursor: str | None) -> Page[schemas.LoginEventOut]:
+    """The caller's login attempts, newest first."""
+    query = select(LoginEvent).where(LoginEvent.user_id == user.id)
+    if cursor:
+        at, event_id = decode_cursor(cursor, 2)
+        try:
+            position = (dt.datetime.fromisoformat(at), uuid.UUID(event_id))
+        except (TypeError, ValueError):
+            raise BadRequestError("The cursor is not valid") from None
+        query = query.where(tuple_(LoginEvent.at, LoginEvent.id) < position)
+    rows = list(await uow.session.scalars(query.order_by(LoginEvent.at.desc(), LoginEvent.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor([rows[limit - 1].at.isoformat(), str(rows[limit - 1].id)]) if len(rows) > limit else None
+    return Page(items=[schemas.LoginEventOut.model_validate(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+
+async def load_caller(uow: UnitOfWork, claims: tokens.AccessClaims) -> User:
+    """The user behind an access token, if its family is alive and the account active (one query)."""
+    user = await uow.session.scalar(
+        select(User)
+        .join(TokenFamily, TokenFamily.user_id == User.id)
+        .where(TokenFamily.id == claims.family_id, User.id == claims.user_id)
+        .where(TokenFamily.revoked_at.is_(None), User.is_active)
+    )
+    if user is None:
+        raise UnauthorizedError("The access token has been revoked")
+    return user
+
+
+async def ensure_user(uow: UnitOfWork, *, email: str, password: str, role: str, full_name: str | None) -> User:
+    """Create or restore an account (demo users, the admin command) without touching other data."""
+    email = email.strip().lower()
+    user = await uow.session.scalar(select(User).where(User.email == email).with_for_update())
+    if user is None:
+        user = User(email=email)
+        uow.session.add(user)
+    user.full_name = user.full_name or full_name
+    user.role = role
+    user.is_active = True
+    user.deleted_at = None
+    user.password_hash = await passwords.hash_password(password)
+    await uow.commit()
+    return user
+
+
+async def _issue_tokens(
+    uow: UnitOfWork, user: User, *, family_id: uuid.UUID, now: dt.datetime | None = None
+) -> schemas.TokensOut:
+    settings = get_settings()
+    now = now or utcnow()
+    refresh_token = tokens.new_refresh_token()
+    uow.session.add(
+        RefreshToken(
+            family_id=family_id, token_hash=tokens.fingerprint(refresh_token),
+            expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
+    access_token = tokens.issue_access_token(user_id=user.id, family_id=family_id, role=user.role, now=now)
+    return schemas.TokensOut(
+        access_token=access_token, refresh_token=refresh_token, expires_in=settings.access_token_ttl_seconds
+    )
+
+
+async def _revoke_families(uow: UnitOfWork, condition: object, *, reason: str, now: dt.datetime) -> None:
+    await uow.session.execute(
+        update(TokenFamily)
+        .where(condition, TokenFamily.revoked_at.is_(None))  # type: ignore[arg-type]
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+async def _record_login(uow: UnitOfWork, user: User | None, *, ip: str, user_agent: str, success: bool) -> None:
+    if user is not None and user.deleted_at is None:
+        uow.session.add(LoginEvent(user_id=user.id, ip=ip, user_agent=user_agent, success=success))
+        await uow.commit()
+
+
+async def _lock_admins(uow: UnitOfWork) -> None:
+    # Serialises "is this the last admin?" checks, so two admins cannot both step down at once.
+    await uow.session.execute(select(func.pg_advisory_xact_lock(0x70B0_0AD1)))
+
+
+async def _active_admins(uow: UnitOfWork) -> int:
+    return int(await uow.session.scalar(select(func.count()).where(User.role == "admin", User.is_active)) or 0)
+
+
+def _assign_id(family: TokenFamily) -> uuid.UUID:
+    family.id = family.id or uuid.uuid4()
+    return family.id
