@@ -30,6 +30,7 @@ logger = logging.getLogger("tourbook.http")
 M = TypeVar("M", bound=pydantic.BaseModel)
 JSON_TYPES = ("application/json", "application/problem+json")
 FORM_TYPE = "application/x-www-form-urlencoded"
+TEXT_TYPES = ["text/", "application/json", "application/problem+json", "application/javascript", "image/svg+xml"]
 
 
 class Principal(Protocol):
@@ -143,7 +144,7 @@ def lambda_handler(
     logs.configure()
     spec = _inspect(endpoint, auth=auth, status=status, response=response, accepts_form=accepts_form, raises=raises)
     app = Starlette(routes=[Route("/{path:path}", _Adapter(spec))])
-    handler = FunctionHandler(app, lifespan="off")
+    handler = FunctionHandler(app, lifespan="off", text_mime_types=TEXT_TYPES)
     handler.spec = spec
     return handler
 

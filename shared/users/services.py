@@ -63,10 +63,11 @@ async def log_in(uow: UnitOfWork, *, email: str, password: str, ip: str, user_ag
     if not user.is_active:
         await _record_login(uow, user, ip=ip, user_agent=user_agent, success=False)
         raise AccountDisabledError("This account has been deactivated")
-    family = TokenFamily(user_id=user.id)
+    family = TokenFamily(id=uuid.uuid4(), user_id=user.id)
     uow.session.add(family)
     uow.session.add(LoginEvent(user_id=user.id, ip=ip, user_agent=user_agent, success=True))
-    issued = await _issue_tokens(uow, user, family_id=_assign_id(family))
+    await uow.session.flush()  # the family row first: refresh tokens point at it
+    issued = await _issue_tokens(uow, user, family_id=family.id)
     await uow.commit()
     return issued
 
@@ -226,8 +227,3 @@ async def _lock_admins(uow: UnitOfWork) -> None:
 
 async def _active_admins(uow: UnitOfWork) -> int:
     return int(await uow.session.scalar(select(func.count()).where(User.role == "admin", User.is_active)) or 0)
-
-
-def _assign_id(family: TokenFamily) -> uuid.UUID:
-    family.id = family.id or uuid.uuid4()
-    return family.id
