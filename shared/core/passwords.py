@@ -6,8 +6,6 @@ import base64
 import functools
 import hashlib
 
-import bcrypt
-
 from shared.core.settings import get_settings
 
 
@@ -17,11 +15,15 @@ def _prehash(password: str) -> bytes:
 
 
 def hash_password_sync(password: str) -> str:
+    import bcrypt  # only the functions that hash or check passwords pay for it
+
     return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(get_settings().bcrypt_rounds)).decode()
 
 
 def verify_password_sync(password: str, password_hash: str | None) -> bool:
     # Unknown users are checked against a dummy hash, so both answers take the same time.
+    import bcrypt
+
     target = (password_hash or _dummy_hash()).encode()
     try:
         matches = bcrypt.checkpw(_prehash(password), target)

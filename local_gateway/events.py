@@ -1,0 +1,103 @@
+"""API Gateway HTTP API (payload 2.0) events, built exactly as AWS builds them, and results read back."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/javascript",
+              "application/xml", "application/x-www-form-urlencoded", "image/svg+xml")
+
+
+def http_event(
+    method: str,
+    raw_path: str,
+    *,
+    route_key: str,
+    path_parameters: dict[str, str] | None = None,
+    raw_query_string: str = "",
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    source_ip: str = "127.0.0.1",
+    stage: str = "$default",
+) -> dict[str, Any]:
+    """The v2 event: repeated headers joined by commas, cookies split out, binary bodies base64."""
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        name = name.lower()
+        if name == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+            continue
+        merged[name] = f"{merged[name]},{value}" if name in merged else value
+    query: dict[str, str] = {}
+    for pair in filter(None, raw_query_string.split("&")):
+        key, _, value = pair.partition("=")
+        query[key] = f"{query[key]},{value}" if key in query else value  # API Gateway joins repeats
+    is_text = not body or _is_text(merged.get("content-type", ""))
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query_string,
+        "headers": merged,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": merged.get("host", "localhost"),
+            "domainPrefix": merged.get("host", "localhost").split(".")[0],
+            "http": {
+                "method": method.upper(),
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": route_key,
+            "stage": stage,
+            "time": dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": not is_text,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if body:
+        event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
+    return event
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def read_result(result: dict[str, Any]) -> Result:
+    """A Lambda proxy result back into HTTP: v2 `cookies` become Set-Cookie headers."""
+    headers = [
+        (name.lower(), str(value)) for name, value in (result.get("headers") or {}).items()
+        if name.lower() != "content-length"
+    ]
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers.extend((name.lower(), str(value)) for value in values)
+    headers.extend(("set-cookie", cookie) for cookie in result.get("cookies") or [])
+    raw = result.get("body") or ""
+    body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    return Result(int(result.get("statusCode", 200)), headers, body)
+
+
+def _is_text(content_type: str) -> bool:
+    content_type = content_type.lower()
+    return any(content_type.startswith(prefix) for prefix in TEXT_TYPES) or content_type.endswith("+json")

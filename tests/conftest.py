@@ -1,0 +1,62 @@
+"""Shared fixtures: settings for tests, a migrated database, per-test rollback, builders."""
+from __future__ import annotations
+
+import os
+
+os.environ.update(
+    ENVIRONMENT="test",
+    BCRYPT_ROUNDS="4",
+    JWT_SECRET="test-secret-0123456789-0123456789-abcdef",
+    METRICS_PUSH_INTERVAL_SECONDS="0",
+)
+for _name in ("DATABASE_URL", "REDIS_URL", "PUSHGATEWAY_URL", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+from shared.core import cache, db, metrics  # noqa: E402
+from shared.core.settings import reset_settings  # noqa: E402
+from shared.core.uow import UnitOfWork  # noqa: E402
+from tests import services  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = services.database_url()
+    os.environ["DATABASE_URL"] = url
+    reset_settings()
+    from tests.support.database import migrate
+
+    migrate(url)
+    yield url
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state() -> Iterator[None]:
+    """Each test starts with the default settings, an empty in-process cache and no pusher."""
+    saved = dict(os.environ)
+    reset_settings()
+    cache.reset()
+    metrics.reset_pusher()
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    reset_settings()
+    cache.reset()
+    metrics.reset_pusher()
+
+
+@pytest.fixture
+async def uow(database_url: str) -> AsyncIterator[UnitOfWork]:
+    """A unit of work whose commits are savepoints inside one transaction rolled back at the end."""
+    async with db.get_engine().connect() as connection:
+        transaction = await connection.begin()
+        token = db.bind_connection(connection)
+        try:
+            async with UnitOfWork() as unit:
+                yield unit
+        finally:
+            db.unbind(token)
+            await transaction.rollback()
