@@ -109,7 +109,7 @@ class RedisBackend:
             pipe.get(key)
             pipe.ttl(key)
             count, remaining = await pipe.execute()
-        return int(count or 0), max(1, int(remaining))
+        return (int(count), max(1, int(remaining))) if count is not None else (0, 0)
 
     async def ping(self) -> None:
         await self._client.ping()

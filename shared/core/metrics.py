@@ -12,13 +12,14 @@ import urllib.parse
 import uuid
 from contextvars import ContextVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.exposition import generate_latest
 
 from shared.core.settings import get_settings
 
 logger = logging.getLogger("tourbook.metrics")
 
+disable_created_metrics()  # `_created` series would double every push for nothing
 REGISTRY = CollectorRegistry(auto_describe=False)
 _HTTP_LABELS = ("function", "route", "method", "status")
 _FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -90,7 +91,7 @@ class Pusher:
         self._path = grouping_path(job, grouping)
         self._timeout = timeout
         self.interval = interval
-        self._last_push = 0.0
+        self._last_push = float("-inf")
         self._conn: http.client.HTTPConnection | None = None
         self._lock = threading.Lock()
 
@@ -136,6 +137,10 @@ class Pusher:
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             self._conn = cls(self._host, self._port, timeout=self._timeout)
         return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
 
     def _close(self) -> None:
         if self._conn is not None:

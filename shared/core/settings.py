@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-local-only-secret-0123456789"
@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     cache_timeout_seconds: float = 0.25
 
     aws_endpoint_url: str | None = None
-    aws_region: str = Field(default="eu-west-1", validation_alias="AWS_DEFAULT_REGION")
+    aws_region: str = Field(default="eu-west-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
     pushgateway_url: str | None = None
     metrics_push_interval_seconds: float = Field(default=15.0, ge=0)

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.core.orm import Base, created_at, uuid_pk
+from shared.core.orm import Base, created_at, utcnow, uuid_pk
 
 ROLES = ("user", "admin")
 
@@ -58,7 +58,7 @@ class LoginEvent(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     ip: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(500))
     success: Mapped[bool]

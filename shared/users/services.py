@@ -86,7 +86,7 @@ async def refresh_tokens(uow: UnitOfWork, *, refresh_token: str) -> schemas.Toke
     ).one_or_none()
     if row is None:
         raise UnauthorizedError("The refresh token is not valid")
-    stored, family, user = row.tuple()
+    stored, family, user = row
     if stored.used_at is not None:
         if family.revoked_at is None:
             await _revoke_families(uow, TokenFamily.id == family.id, reason="reuse", now=now)

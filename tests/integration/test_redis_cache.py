@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import os
+import uuid
+
+from shared.core import cache
+from tests import services
+
+
+async def test_the_real_redis_backend_serves_values_and_counters() -> None:
+    os.environ["REDIS_URL"] = services.redis_url()
+    store = cache.get_cache()
+    assert isinstance(store.backend, cache.RedisBackend)
+    key = f"test:{uuid.uuid4()}"
+    await store.set(key, b"value", ttl=30)
+    assert await store.get(key) == b"value"
+    assert (await store.incr(key + ":n", ttl=30))[0] == 1
+    assert (await store.peek(key + ":n"))[0] == 1
+    await store.delete(key, key + ":n")
+    assert await store.get(key) is None
+    assert await store.healthy()
+
+
+async def test_an_unreachable_redis_is_a_miss_not_an_error() -> None:
+    os.environ["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    store = cache.get_cache()
+    assert await store.get("anything") is None
+    assert not await store.healthy()
+    assert (await store.incr("counter", ttl=30))[0] == 1  # counted in this process instead

@@ -1,0 +1,69 @@
+"""Call a function as Lambda does: the synchronous handler, an API Gateway v2 event, one warm thread."""
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from local_gateway import events
+
+
+def _new_loop() -> None:
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+# One execution environment for the whole run: its loop (and its engine and clients) stay warm.
+_environment = ThreadPoolExecutor(max_workers=1, initializer=_new_loop, thread_name_prefix="lambda")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class LambdaContext:
+    function_name = "test-function"
+    memory_limit_in_mb = 256
+    aws_request_id = "test-request"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def invoke(
+    handler: Any,
+    method: str,
+    route: str,
+    *,
+    path: dict[str, str] | None = None,
+    query: dict[str, str] | str = "",
+    json_body: Any = None,
+    body: bytes = b"",
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """`route` is the template path (`/v1/tours/{tour_id}`); `path` fills its parameters."""
+    raw_path = route
+    for name, value in (path or {}).items():
+        raw_path = raw_path.replace("{" + name + "}", urllib.parse.quote(value, safe=""))
+    all_headers = {"user-agent": "pytest", **(headers or {})}
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        all_headers.setdefault("content-type", "application/json")
+    if token:
+        all_headers["authorization"] = f"Bearer {token}"
+    event = events.http_event(
+        method, raw_path, route_key=f"{method} {route}", path_parameters=path,
+        raw_query_string=query if isinstance(query, str) else urllib.parse.urlencode(query),
+        headers=list(all_headers.items()), body=body,
+    )
+    result = events.read_result(_environment.submit(handler, event, LambdaContext()).result())
+    return Reply(result.status, dict(result.headers), result.body)
