@@ -49,8 +49,12 @@ def invoke(
     body: bytes = b"",
     token: str | None = None,
     headers: dict[str, str] | None = None,
+    cold: bool = False,
 ) -> Reply:
-    """`route` is the template path (`/v1/tours/{tour_id}`); `path` fills its parameters."""
+    """`route` is the template path (`/v1/tours/{tour_id}`); `path` fills its parameters.
+
+    `cold=True` runs in a new execution environment, which reads the settings anew.
+    """
     raw_path = route
     for name, value in (path or {}).items():
         raw_path = raw_path.replace("{" + name + "}", urllib.parse.quote(value, safe=""))
@@ -65,5 +69,10 @@ def invoke(
         raw_query_string=query if isinstance(query, str) else urllib.parse.urlencode(query),
         headers=list(all_headers.items()), body=body,
     )
-    result = events.read_result(_environment.submit(handler, event, LambdaContext()).result())
+    if cold:
+        with ThreadPoolExecutor(max_workers=1, initializer=_new_loop) as environment:
+            raw = environment.submit(handler, event, LambdaContext()).result()
+    else:
+        raw = _environment.submit(handler, event, LambdaContext()).result()
+    result = events.read_result(raw)
     return Reply(result.status, dict(result.headers), result.body)
