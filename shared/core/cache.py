@@ -87,7 +87,8 @@ class RedisBackend:
         self._client = client
 
     async def get(self, key: str) -> bytes | None:
-        return await self._client.get(key)  # type: ignore[no-any-return]
+        value = await self._client.get(key)
+        return value if isinstance(value, bytes) or value is None else str(value).encode()
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
         await self._client.set(key, value, ex=ttl)

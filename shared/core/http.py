@@ -153,7 +153,10 @@ def _inspect(endpoint: Endpoint, **options: Any) -> EndpointSpec:
     hints = typing.get_type_hints(endpoint)
     parameters = list(inspect.signature(endpoint).parameters)[1:]  # the first is the request
     path_fields = {name: (hints[name], ...) for name in parameters if name not in ("body", "query")}
-    path_model = pydantic.create_model(f"{endpoint.__name__}_path", **path_fields) if path_fields else None  # type: ignore[call-overload]
+    path_model = (
+        pydantic.create_model(f"{endpoint.__name__}_path", **path_fields)  # type: ignore[call-overload]
+        if path_fields else None
+    )
     return EndpointSpec(
         endpoint=endpoint,
         name=endpoint.__name__,
@@ -197,8 +200,8 @@ class _Adapter:
         except errors.AppError as error:
             response, code = problem(error), error.code
         except Exception as exc:  # the last line of defence: log it, reveal nothing
-            error = _unexpected(exc)
-            response, code = problem(error), error.code
+            failure = _unexpected(exc)
+            response, code = problem(failure), failure.code
         finally:
             if request._uow is not None:
                 await request._uow.close()

@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stdout is now (Lambda's, a test's capture), not the one at set-up."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stdout
 

@@ -13,13 +13,13 @@ import uuid
 from contextvars import ContextVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
-from prometheus_client.exposition import generate_latest
+from prometheus_client.exposition import generate_latest as generate_latest
 
 from shared.core.settings import get_settings
 
 logger = logging.getLogger("tourbook.metrics")
 
-disable_created_metrics()  # `_created` series would double every push for nothing
+disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` series would double every push for nothing
 REGISTRY = CollectorRegistry(auto_describe=False)
 _HTTP_LABELS = ("function", "route", "method", "status")
 _FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)

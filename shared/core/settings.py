@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     register_window_seconds: int = 3600
 
     max_body_bytes: int = 1024 * 1024
-    cors_allow_origins: str = "*"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -154,8 +154,10 @@ async def list_logins(uow: UnitOfWork, *, user: User, limit: int, cursor: str | 
         except (TypeError, ValueError):
             raise BadRequestError("The cursor is not valid") from None
         query = query.where(tuple_(LoginEvent.at, LoginEvent.id) < position)
-    rows = list(await uow.session.scalars(query.order_by(LoginEvent.at.desc(), LoginEvent.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].at.isoformat(), str(rows[limit - 1].id)]) if len(rows) > limit else None
+    query = query.order_by(LoginEvent.at.desc(), LoginEvent.id.desc()).limit(limit + 1)
+    rows = list(await uow.session.scalars(query))
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = encode_cursor([last.at.isoformat(), str(last.id)]) if last is not None else None
     return Page(items=[schemas.LoginEventOut.model_validate(row) for row in rows[:limit]], next_cursor=next_cursor)
 
 

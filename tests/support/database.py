@@ -9,7 +9,7 @@ from tests.services import ROOT
 
 def alembic_config(url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", url)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["configure_logger"] = False
     return config
 

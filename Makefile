@@ -1,0 +1,38 @@
+# The everyday commands. `make run` and `make test` work on a fresh machine with Python 3.11.
+SHELL := /bin/bash
+PY := .venv/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+.PHONY: run test test-fast lint sync admin migration openapi bench seed layers-requirements
+
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --compile-bytecode
+	@touch $@
+
+sync: .venv/.synced
+
+run: sync ## the whole API on http://127.0.0.1:8000 with embedded services (PORT overrides)
+	$(PY) -m local_gateway serve
+
+test: sync lint ## every test tier, then flake8 and mypy --strict
+	$(PY) -m pytest
+
+test-fast: sync
+	$(PY) -m pytest -x -q
+
+lint: sync
+	$(PY) -m flake8 shared functions local_gateway tests migrations bench
+	$(PY) -m mypy
+
+admin: sync ## make admin EMAIL=... PASSWORD=...
+	ADMIN_PASSWORD="$(PASSWORD)" $(PY) -m shared.users.cli create-admin --email "$(EMAIL)"
+
+migration: sync ## make migration NAME="add tours"
+	$(PY) -m alembic revision --autogenerate -m "$(NAME)"
+
+openapi: sync ## regenerate functions/system/openapi.json from the template and the handlers
+	$(PY) -m local_gateway.openapi
+
+bench: sync ## cold starts, warm invocations, metrics push cost, gateway overhead (see bench/README.md)
+	$(PY) -m bench.run

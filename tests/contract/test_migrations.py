@@ -1,0 +1,74 @@
+"""Migrations match the models and round-trip, on a scratch database of their own."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+from alembic import command
+from alembic.util.exc import CommandError
+from sqlalchemy.engine import make_url
+
+from tests.support.database import alembic_config
+
+
+@pytest.fixture(scope="module")
+def scratch_url(database_url: str) -> Iterator[str]:
+    name = f"migrations_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_execute(database_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_execute(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _execute(url: str, statement: str) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        return list(await connection.fetch(statement))
+    finally:
+        await connection.close()
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _tables(url: str) -> set[str]:
+    rows = asyncio.run(_execute(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+    return {row["tablename"] for row in rows} - {"alembic_version"}
+
+
+def test_upgrade_check_downgrade_and_upgrade_again(scratch_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.core.settings import reset_settings
+
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    reset_settings()
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "head")
+    assert {"user_account", "token_family", "refresh_token", "login_event"} <= _tables(scratch_url)
+    command.check(config)  # raises if the models and the migrations disagree
+    command.downgrade(config, "base")
+    assert _tables(scratch_url) == set()
+    command.upgrade(config, "head")
+    command.check(config)
+
+
+def test_check_notices_drift(scratch_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import Column, Integer, Table
+
+    from shared.core.orm import Base
+    from shared.core.settings import reset_settings
+
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    reset_settings()
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "head")
+    drift = Table("drift_probe", Base.metadata, Column("id", Integer, primary_key=True))
+    try:
+        with pytest.raises(CommandError):
+            command.check(config)
+    finally:
+        Base.metadata.remove(drift)
