@@ -115,6 +115,9 @@ class RedisBackend:
     async def ping(self) -> None:
         await self._client.ping()
 
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
 
 class Cache:
     """Never raises: a failing Redis reads as a miss, and counters fall back to this process."""
@@ -203,6 +206,14 @@ def _create_cache() -> Cache:
     timeout = settings.cache_timeout_seconds
     client = Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
     return Cache(RedisBackend(client), fallback=_process_store())
+
+
+async def close() -> None:
+    """Close the running loop's Redis client (the end of an execution environment or a gateway)."""
+    with _lock:
+        cache = _caches.pop(asyncio.get_running_loop(), None)
+    if cache is not None and isinstance(cache.backend, RedisBackend):
+        await cache.backend.aclose()
 
 
 def reset() -> None:

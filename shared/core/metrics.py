@@ -81,14 +81,22 @@ def grouping_path(job: str, labels: dict[str, str]) -> str:
 
 
 class Pusher:
-    """PUTs the registry to the Pushgateway over a kept-alive connection, never raising."""
+    """PUTs the registry to the Pushgateway over a kept-alive connection, never raising.
 
-    def __init__(self, url: str, grouping: dict[str, str], *, job: str, timeout: float, interval: float) -> None:
+    The grouping key's labels overwrite the series' labels of the same name, so a registry pushed
+    under a `function` key must hold that one function's series (true of a Lambda environment).
+    """
+
+    def __init__(
+        self, url: str, grouping: dict[str, str], *, job: str, timeout: float, interval: float,
+        registry: CollectorRegistry = REGISTRY,
+    ) -> None:
         parsed = urllib.parse.urlsplit(url)
         self._host = parsed.hostname or "127.0.0.1"
         self._port = parsed.port or (443 if parsed.scheme == "https" else 80)
         self._https = parsed.scheme == "https"
         self._path = grouping_path(job, grouping)
+        self._registry = registry
         self._timeout = timeout
         self.interval = interval
         self._last_push = float("-inf")
@@ -104,7 +112,7 @@ class Pusher:
             return False
         try:
             self._last_push = now
-            return self._push(generate_latest(REGISTRY))
+            return self._push(generate_latest(self._registry))
         finally:
             self._lock.release()
 
@@ -121,9 +129,11 @@ class Pusher:
                 conn = self._connection()
                 conn.request(method, self._path, body=payload, headers={"Content-Type": "text/plain; version=0.0.4"})
                 response = conn.getresponse()
-                response.read()
+                answer = response.read()
                 if response.will_close:
                     self._close()
+                if not 200 <= response.status < 300:
+                    logger.warning("metrics push refused: %s %s", response.status, answer[:200].decode(errors="replace"))
                 return 200 <= response.status < 300
             except (OSError, http.client.HTTPException) as exc:
                 self._close()
