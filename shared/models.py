@@ -3,4 +3,5 @@ from __future__ import annotations
 
 
 def load_all() -> None:
-    from shared.users import models  # noqa: F401
+    from shared.tours import models as tours  # noqa: F401
+    from shared.users import models as users  # noqa: F401

@@ -7,7 +7,8 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from shared.core import metrics
 from shared.core.settings import get_settings
@@ -16,11 +17,12 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 logger = logging.getLogger("tourbook.cache")
+T = TypeVar("T")
 
 
 class Backend(Protocol):
-    async def get(self, key: str) -> bytes | None: ...
-    async def set(self, key: str, value: bytes, ttl: int) -> None: ...
+    async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
+    async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]: ...
     async def delete(self, *keys: str) -> None: ...
     async def incr(self, key: str, ttl: int) -> tuple[int, int]: ...
     async def peek(self, key: str) -> tuple[int, int]: ...
@@ -31,25 +33,33 @@ class MemoryBackend:
     """A bounded, thread-safe TTL store shared by every event loop of the process."""
 
     def __init__(self, max_entries: int = 50_000) -> None:
-        self._data: OrderedDict[str, tuple[bytes | int, float]] = OrderedDict()
+        self._data: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
-    def _live(self, key: str, now: float) -> tuple[bytes | int, float] | None:
+    def _live(self, key: str, now: float) -> tuple[bytes, float] | None:
         entry = self._data.get(key)
         if entry is not None and entry[1] <= now:
             del self._data[key]
             return None
         return entry
 
-    async def get(self, key: str) -> bytes | None:
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        now = time.monotonic()
         with self._lock:
-            entry = self._live(key, time.monotonic())
-        return entry[0] if entry is not None and isinstance(entry[0], bytes) else None
+            entries = [self._live(key, now) for key in keys]
+        return [entry[0] if entry is not None else None for entry in entries]
 
-    async def set(self, key: str, value: bytes, ttl: int) -> None:
+    async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
+        now = time.monotonic()
+        stored = []
         with self._lock:
-            self._store(key, value, time.monotonic() + ttl)
+            for key, value in values.items():
+                fresh = not only_new or self._live(key, now) is None
+                if fresh:
+                    self._store(key, value, now + ttl)
+                stored.append(fresh)
+        return stored
 
     async def delete(self, *keys: str) -> None:
         with self._lock:
@@ -61,21 +71,19 @@ class MemoryBackend:
         with self._lock:
             entry = self._live(key, now)
             count, expires = (int(entry[0]) + 1, entry[1]) if entry is not None else (1, now + ttl)
-            self._store(key, count, expires)
+            self._store(key, str(count).encode(), expires)
         return count, max(1, round(expires - now))
 
     async def peek(self, key: str) -> tuple[int, int]:
         now = time.monotonic()
         with self._lock:
             entry = self._live(key, now)
-        if entry is None or not isinstance(entry[0], int):
-            return 0, 0
-        return entry[0], max(1, round(entry[1] - now))
+        return (int(entry[0]), max(1, round(entry[1] - now))) if entry is not None else (0, 0)
 
     async def ping(self) -> None:
         return None
 
-    def _store(self, key: str, value: bytes | int, expires: float) -> None:
+    def _store(self, key: str, value: bytes, expires: float) -> None:
         self._data[key] = (value, expires)
         self._data.move_to_end(key)
         while len(self._data) > self._max_entries:
@@ -86,12 +94,14 @@ class RedisBackend:
     def __init__(self, client: Redis) -> None:
         self._client = client
 
-    async def get(self, key: str) -> bytes | None:
-        value = await self._client.get(key)
-        return value if isinstance(value, bytes) or value is None else str(value).encode()
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return list(await self._client.mget(keys)) if keys else []
 
-    async def set(self, key: str, value: bytes, ttl: int) -> None:
-        await self._client.set(key, value, ex=ttl)
+    async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key, value in values.items():
+                pipe.set(key, value, ex=ttl, nx=only_new)
+            return [bool(done) for done in await pipe.execute()]
 
     async def delete(self, *keys: str) -> None:
         if keys:
@@ -115,9 +125,6 @@ class RedisBackend:
     async def ping(self) -> None:
         await self._client.ping()
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
 
 class Cache:
     """Never raises: a failing Redis reads as a miss, and counters fall back to this process."""
@@ -126,19 +133,39 @@ class Cache:
         self.backend = backend
         self._fallback = fallback
         self._down_until = 0.0
+        self._building: dict[str, asyncio.Future[Any]] = {}
 
     async def get(self, key: str) -> bytes | None:
-        value = await self._call("get", self.backend.get(key))
-        metrics.count_cache("error" if value is _FAILED else "hit" if value is not None else "miss")
-        return None if value is _FAILED else value  # type: ignore[return-value]
+        return (await self.get_many([key]))[0]
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        values = await self._call("get", self.backend.get_many(keys))
+        if values is _FAILED:
+            metrics.count_cache("error")
+            return [None] * len(keys)
+        for value in values:  # type: ignore[attr-defined]
+            metrics.count_cache("hit" if value is not None else "miss")
+        return values  # type: ignore[return-value]
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
-        await self._call("set", self.backend.set(key, value, ttl))
+        await self.set_many({key: value}, ttl)
+
+    async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> None:
+        """Store values; `only_new` keeps what is there (a fill must not undo a newer write)."""
+        if values:
+            await self._call("set", self.backend.set_many(values, ttl, only_new=only_new))
+
+    async def add(self, key: str, value: bytes, ttl: int) -> bool:
+        """Store only if absent; False when present or when the cache is unreachable."""
+        stored = await self._call("set", self.backend.set_many({key: value}, ttl, only_new=True))
+        return stored is not _FAILED and bool(stored[0])  # type: ignore[index]
 
     async def delete(self, *keys: str) -> None:
-        await self._call("delete", self.backend.delete(*keys))
+        if keys:
+            await self._call("delete", self.backend.delete(*keys))
 
     async def incr(self, key: str, ttl: int) -> tuple[int, int]:
+        """Count within a window that starts at the first count; `(count, seconds left)`."""
         result = await self._call("incr", self.backend.incr(key, ttl))
         if result is _FAILED:
             return await (self._fallback or _process_store()).incr(key, ttl)
@@ -154,14 +181,51 @@ class Cache:
     async def healthy(self) -> bool:
         return await self._call("ping", self.backend.ping(), breaker=False) is not _FAILED
 
-    async def _call(self, operation: str, call: object, *, breaker: bool = True) -> object:
-        coro = call  # a coroutine; awaited below unless the breaker is open
+    async def get_or_build(self, key: str, ttl: int, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        """Cache-aside with stampede protection: one rebuild per key, whoever asks meanwhile waits for it."""
+        value = await self.get(key)
+        if value is not None:
+            return value
+        running = self._building.get(key)
+        if running is not None:  # the same process is already building it
+            return await asyncio.shield(running)  # type: ignore[no-any-return]
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._building[key] = future
+        try:
+            value = await self._build_once(key, ttl, build)
+            future.set_result(value)
+            return value
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, nobody is warned about it
+            raise
+        finally:
+            del self._building[key]
+
+    async def _build_once(self, key: str, ttl: int, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        lock = f"lock:{key}"
+        if await self.add(lock, b"1", _LOCK_SECONDS):
+            try:
+                value = await build()
+                await self.set(key, value, ttl)
+                return value
+            finally:
+                await self.delete(lock)
+        # Another process is rebuilding: wait a little for its result rather than pile onto the database.
+        for _ in range(_LOCK_POLLS):
+            await asyncio.sleep(_LOCK_POLL_SECONDS)
+            value = await self.get(key)
+            if value is not None:
+                return value
+        return await build()
+
+    async def _call(self, operation: str, call: Coroutine[Any, Any, T], *, breaker: bool = True) -> T | object:
         if breaker and time.monotonic() < self._down_until:
-            coro.close()  # type: ignore[attr-defined]
+            call.close()
             return _FAILED
         started = time.perf_counter()
         try:
-            return await coro  # type: ignore[misc]
+            return await call
         except Exception as exc:  # any backend failure is a miss, never a failed request
             logger.warning("cache %s failed: %s", operation, exc.__class__.__name__)
             self._down_until = time.monotonic() + _BREAKER_SECONDS
@@ -172,6 +236,9 @@ class Cache:
 
 _FAILED = object()
 _BREAKER_SECONDS = 2.0
+_LOCK_SECONDS = 5
+_LOCK_POLLS = 25
+_LOCK_POLL_SECONDS = 0.02
 _memory: MemoryBackend | None = None
 _caches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Cache] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -190,10 +257,9 @@ def get_cache() -> Cache:
     loop = asyncio.get_running_loop()
     cache = _caches.get(loop)
     if cache is None:
+        cache = _create_cache()
         with _lock:
-            cache = _caches.get(loop)
-        if cache is None:
-            cache = _caches[loop] = _create_cache()
+            cache = _caches.setdefault(loop, cache)
     return cache
 
 
@@ -202,18 +268,15 @@ def _create_cache() -> Cache:
     if not settings.redis_url:
         return Cache(_process_store())
     from redis.asyncio import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     timeout = settings.cache_timeout_seconds
-    client = Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    client = Redis.from_url(
+        settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),  # a failed call is a miss; retrying would only add latency
+    )
     return Cache(RedisBackend(client), fallback=_process_store())
-
-
-async def close() -> None:
-    """Close the running loop's Redis client (the end of an execution environment or a gateway)."""
-    with _lock:
-        cache = _caches.pop(asyncio.get_running_loop(), None)
-    if cache is not None and isinstance(cache.backend, RedisBackend):
-        await cache.backend.aclose()
 
 
 def reset() -> None:

@@ -40,6 +40,57 @@ async def test_counters_count_within_their_window(backend: cache.Backend) -> Non
     assert (await store.peek("c"))[0] == 2
 
 
+async def test_a_fill_never_overwrites_a_newer_value(backend: cache.Backend) -> None:
+    store = Cache(backend)
+    await store.set("seats", b"7", ttl=60)
+    await store.set_many({"seats": b"9", "other": b"1"}, ttl=60, only_new=True)
+    assert await store.get_many(["seats", "other", "absent"]) == [b"7", b"1", None]
+    assert await store.add("lock", b"1", ttl=60) and not await store.add("lock", b"1", ttl=60)
+
+
+async def test_one_rebuild_for_many_concurrent_misses(backend: cache.Backend) -> None:
+    store = Cache(backend)
+    builds = 0
+
+    async def build() -> bytes:
+        nonlocal builds
+        builds += 1
+        await asyncio.sleep(0.05)
+        return b"built"
+
+    values = await asyncio.gather(*(store.get_or_build("hot", 60, build) for _ in range(20)))
+    assert values == [b"built"] * 20 and builds == 1
+    assert await store.get_or_build("hot", 60, build) == b"built" and builds == 1
+
+
+async def test_another_process_rebuilding_is_waited_for() -> None:
+    backend = MemoryBackend()
+    mine, theirs = Cache(backend), Cache(backend)  # two processes sharing one Redis
+    assert await theirs.add("lock:hot", b"1", ttl=5)
+
+    async def their_rebuild() -> None:
+        await asyncio.sleep(0.05)
+        await theirs.set("hot", b"theirs", ttl=60)
+
+    async def my_build() -> bytes:
+        raise AssertionError("must wait for the other rebuild")
+
+    _, value = await asyncio.gather(their_rebuild(), mine.get_or_build("hot", 60, my_build))
+    assert value == b"theirs"
+
+
+async def test_a_failed_build_reaches_every_waiter_and_is_not_cached() -> None:
+    store = Cache(MemoryBackend())
+
+    async def build() -> bytes:
+        await asyncio.sleep(0.01)
+        raise LookupError("database said no")
+
+    results = await asyncio.gather(*(store.get_or_build("k", 60, build) for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(result, LookupError) for result in results)
+    assert await store.get("k") is None and await store.add("lock:k", b"1", 5)
+
+
 async def test_memory_entries_expire() -> None:
     store = Cache(MemoryBackend())
     await store.set("k", b"v", ttl=0)
@@ -49,8 +100,8 @@ async def test_memory_entries_expire() -> None:
 async def test_the_memory_store_is_bounded() -> None:
     backend = MemoryBackend(max_entries=2)
     for key in ("a", "b", "c"):
-        await backend.set(key, b"v", ttl=60)
-    assert await backend.get("a") is None and await backend.get("c") == b"v"
+        await backend.set_many({key: b"v"}, ttl=60)
+    assert await backend.get_many(["a", "c"]) == [None, b"v"]
 
 
 class BrokenBackend:
@@ -60,7 +111,7 @@ class BrokenBackend:
         BrokenBackend.calls += 1
         raise ConnectionError("redis is down")
 
-    get = set = delete = incr = peek = ping = _fail
+    get_many = set_many = delete = incr = peek = ping = _fail
 
 
 async def test_a_failing_backend_reads_as_a_miss_and_counts_an_error() -> None:

@@ -1,0 +1,179 @@
+"""Request and response models of the tour, departure and image endpoints."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", to_upper=True)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+ImageType = Literal["image/png", "image/jpeg", "image/webp"]
+TourSort = Literal["price", "-price", "rating", "-rating", "starts_on", "-created_at"]
+
+
+class TourFields(Input):
+    title: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    description: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    country: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    duration_days: int = Field(ge=1, le=60)
+    price_cents: int = Field(gt=0, le=100_000_000)
+    currency: Currency
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    is_published: bool = False
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, tags: list[str]) -> list[str]:
+        return list(dict.fromkeys(tag.lower() for tag in tags))
+
+
+class TourCreate(TourFields):
+    pass
+
+
+class TourUpdate(Input):
+    """Every field optional; a field sent as null is an error, not a reset."""
+
+    title: Annotated[str, StringConstraints(min_length=3, max_length=200)] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
+    country: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    duration_days: int | None = Field(default=None, ge=1, le=60)
+    price_cents: int | None = Field(default=None, gt=0, le=100_000_000)
+    currency: Currency | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+    is_published: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> TourUpdate:
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        if self.tags is not None:
+            self.tags = list(dict.fromkeys(tag.lower() for tag in self.tags))
+        return self
+
+
+class ToursQuery(PageQuery):
+    q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    country: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    tag: Tag | None = None
+    min_price: int | None = Field(default=None, ge=0)
+    max_price: int | None = Field(default=None, ge=0)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    seats: int | None = Field(default=None, ge=1, le=10)
+    sort: TourSort = "-created_at"
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ToursQuery:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from must not be after date_to")
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise ValueError("min_price must not be above max_price")
+        return self
+
+    @property
+    def has_window(self) -> bool:
+        return bool(self.date_from or self.date_to or self.seats)
+
+
+class NextDeparture(BaseModel):
+    id: uuid.UUID
+    starts_on: dt.date
+    seats_left: int
+
+
+class TourOut(Output):
+    id: uuid.UUID
+    slug: str
+    title: str
+    description: str
+    country: str
+    city: str
+    duration_days: int
+    price_cents: int
+    currency: str
+    tags: list[str]
+    rating: float | None
+    reviews_count: int
+    is_published: bool
+    image_urls: list[str]
+    next_departure: NextDeparture | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+TourPage = Page[TourOut]
+
+
+class DepartureCreate(Input):
+    starts_on: dt.date
+    capacity: int = Field(ge=1, le=1000)
+    price_cents: int | None = Field(default=None, gt=0, le=100_000_000)
+
+    @field_validator("starts_on")
+    @classmethod
+    def _in_the_future(cls, starts_on: dt.date) -> dt.date:
+        if starts_on <= dt.datetime.now(dt.timezone.utc).date():
+            raise ValueError("starts_on must be after today (UTC)")
+        return starts_on
+
+
+class DepartureUpdate(Input):
+    capacity: int | None = Field(default=None, ge=1, le=1000)
+    status: Literal["open", "closed"] | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> DepartureUpdate:
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        return self
+
+
+class DeparturesQuery(PageQuery):
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> DeparturesQuery:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from must not be after date_to")
+        return self
+
+
+class DepartureOut(Output):
+    id: uuid.UUID
+    tour_id: uuid.UUID
+    starts_on: dt.date
+    capacity: int
+    seats_left: int
+    price_cents: int
+    currency: str
+    status: Literal["open", "closed", "cancelled"]
+
+
+DeparturePage = Page[DepartureOut]
+
+
+class ImageUploadIn(Input):
+    content_type: ImageType
+
+
+class PresignedPost(BaseModel):
+    url: str
+    fields: dict[str, str]
+
+
+class ImageUploadOut(BaseModel):
+    upload: PresignedPost
+    key: str
+    expires_in: int
+    image_id: uuid.UUID
