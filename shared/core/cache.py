@@ -95,7 +95,8 @@ class RedisBackend:
         self._client = client
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
-        return list(await self._client.mget(keys)) if keys else []
+        values = await self._client.mget(keys) if keys else []
+        return [value.encode() if isinstance(value, str) else value for value in values]
 
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
         async with self._client.pipeline(transaction=False) as pipe:
@@ -188,7 +189,7 @@ class Cache:
             return value
         running = self._building.get(key)
         if running is not None:  # the same process is already building it
-            return await asyncio.shield(running)  # type: ignore[no-any-return]
+            return await asyncio.shield(running)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._building[key] = future
         try:
@@ -214,9 +215,9 @@ class Cache:
         # Another process is rebuilding: wait a little for its result rather than pile onto the database.
         for _ in range(_LOCK_POLLS):
             await asyncio.sleep(_LOCK_POLL_SECONDS)
-            value = await self.get(key)
-            if value is not None:
-                return value
+            built = await self.get(key)
+            if built is not None:
+                return built
         return await build()
 
     async def _call(self, operation: str, call: Coroutine[Any, Any, T], *, breaker: bool = True) -> T | object:

@@ -133,7 +133,8 @@ class Pusher:
                 if response.will_close:
                     self._close()
                 if not 200 <= response.status < 300:
-                    logger.warning("metrics push refused: %s %s", response.status, answer[:200].decode(errors="replace"))
+                    reason = answer[:200].decode(errors="replace")
+                    logger.warning("metrics push refused: %s %s", response.status, reason)
                 return 200 <= response.status < 300
             except (OSError, http.client.HTTPException) as exc:
                 self._close()
