@@ -76,6 +76,10 @@ class ValidationError(AppError):
         super().__init__(detail or "One or more fields are invalid", extra={"errors": errors})
 
 
+class InvalidUploadError(AppError):
+    status, code, title = 422, "invalid_upload", "The upload is not usable"
+
+
 class RateLimitedError(AppError):
     status, code, title = 429, "rate_limited", "Too many requests"
 

@@ -43,7 +43,7 @@ class Principal(Protocol):
     def role(self) -> str: ...
 
 
-Authenticator = Callable[["Request"], Awaitable[Principal]]
+Authenticator = Callable[["Request"], Awaitable[Principal | None]]  # None: an anonymous caller, allowed
 Endpoint = Callable[..., Awaitable[Response]]
 
 
@@ -77,6 +77,10 @@ class Request(StarletteRequest):
         return self._uow
 
     @property
+    def is_admin(self) -> bool:
+        return self.principal_ is not None and self.principal_.role == "admin"
+
+    @property
     def principal(self) -> Principal:
         if self.principal_ is None:
             raise errors.UnauthorizedError()
@@ -90,6 +94,19 @@ class Request(StarletteRequest):
     @property
     def idempotency_key(self) -> str | None:
         return self.headers.get("idempotency-key")
+
+    @property
+    def base_path(self) -> str:
+        """What API Gateway keeps in front of the route's path in `rawPath`: "/prod" behind a named stage
+        (or a custom domain's base path), "" behind $default and the local gateway. Links between routes need it."""
+        route = str(self.event.get("routeKey", "")).partition(" ")[2].split("/")[1:]
+        segments = str(self.event.get("rawPath", "")).split("/")
+        if not route or len(segments) <= len(route) or any(part.endswith("+}") for part in route):
+            return ""
+        tail = segments[-len(route):]
+        if any(part != seen for part, seen in zip(route, tail) if not part.startswith("{")):
+            return ""
+        return "/".join(segments[:-len(route)])
 
 
 def json(data: pydantic.BaseModel | Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -151,8 +168,13 @@ def lambda_handler(
 
 def _inspect(endpoint: Endpoint, **options: Any) -> EndpointSpec:
     hints = typing.get_type_hints(endpoint)
-    parameters = list(inspect.signature(endpoint).parameters)[1:]  # the first is the request
-    path_fields = {name: (hints[name], ...) for name in parameters if name not in ("body", "query")}
+    signature = inspect.signature(endpoint)
+    parameters = list(signature.parameters)[1:]  # the first is the request
+    # A default makes a path parameter optional: one function may serve `/x` and `/x/{name}`.
+    path_fields = {
+        name: (hints[name], ... if (default := signature.parameters[name].default) is signature.empty else default)
+        for name in parameters if name not in ("body", "query")
+    }
     path_model = (
         pydantic.create_model(f"{endpoint.__name__}_path", **path_fields)  # type: ignore[call-overload]
         if path_fields else None

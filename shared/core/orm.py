@@ -26,7 +26,8 @@ def uuid_pk() -> Mapped[uuid.UUID]:
 
 
 def created_at() -> Mapped[dt.datetime]:
-    return mapped_column(server_default=func.now())
+    # Set by Python too: now() is the transaction's start, the same for every row it inserts.
+    return mapped_column(default=utcnow, server_default=func.now())
 
 
 def utcnow() -> dt.datetime:

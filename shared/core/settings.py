@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     aws_endpoint_url: str | None = None
     aws_region: str = Field(default="eu-west-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
+    uploads_bucket: str = "tourbook-uploads"
+    public_assets_url: str | None = None  # e.g. a CloudFront domain in front of the bucket
+    presigned_url_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+
     pushgateway_url: str | None = None
     metrics_push_interval_seconds: float = Field(default=15.0, ge=0)
     metrics_push_timeout_seconds: float = 0.2

@@ -21,6 +21,11 @@ async def signed_in(request: Request) -> User:
     return user
 
 
+async def anyone(request: Request) -> User | None:
+    """Public endpoints that show admins more: anonymous without a token, checked like any other with one."""
+    return await signed_in(request) if request.headers.get("authorization") else None
+
+
 async def admin(request: Request) -> User:
     user = await signed_in(request)
     if user.role != "admin":

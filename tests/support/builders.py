@@ -1,9 +1,13 @@
 """Small typed builders with random suffixes, so no test depends on another's data."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
 from shared.core.uow import UnitOfWork
+from shared.tours import services as tour_services
+from shared.tours.schemas import DepartureCreate, DepartureOut, TourCreate, TourOut
 from shared.users import services
 from shared.users.models import User
 
@@ -20,4 +24,21 @@ async def make_user(
 ) -> User:
     return await services.ensure_user(
         uow, email=email or unique_email(role), password=password, role=role, full_name=full_name
+    )
+
+
+async def make_tour(uow: UnitOfWork, **overrides: Any) -> TourOut:
+    fields: dict[str, Any] = {
+        "title": f"Tour {uuid.uuid4().hex[:8]}", "description": "A fine trip.", "country": "Portugal",
+        "city": "Lisbon", "duration_days": 5, "price_cents": 100_000, "currency": "EUR", "tags": ["city"],
+        "is_published": True,
+    }
+    return await tour_services.create_tour(uow, data=TourCreate(**(fields | overrides)))
+
+
+async def make_departure(uow: UnitOfWork, tour_id: uuid.UUID, *, days_ahead: int = 30, capacity: int = 20,
+                         price_cents: int | None = None) -> DepartureOut:
+    starts_on = dt.date.today() + dt.timedelta(days=days_ahead)
+    return await tour_services.create_departure(
+        uow, tour_id=tour_id, data=DepartureCreate(starts_on=starts_on, capacity=capacity, price_cents=price_cents)
     )

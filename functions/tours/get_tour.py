@@ -1,0 +1,17 @@
+"""One tour."""
+from __future__ import annotations
+
+import uuid
+
+from shared.core import http
+from shared.tours import schemas, services
+from shared.users import access
+
+
+async def get_tour(request: http.Request, tour_id: uuid.UUID) -> http.Response:
+    """Show a tour with its next departure; unpublished tours only to admins."""
+    tour = await services.get_tour(request.uow, tour_id=tour_id, is_admin=request.is_admin)
+    return http.json(tour)
+
+
+handler = http.lambda_handler(get_tour, auth=access.anyone, response=schemas.TourOut)

@@ -1,0 +1,232 @@
+"""Tour and departure reads served from the cache when warm, with live seat counts.
+
+What is cached, and why it is never stale:
+
+- `tour:<id>:<today>` — a tour's *card*: every field of Tour except seat counts and URLs (image keys
+  and the next departure's id and date instead). Written through after every write that changes it
+  and filled only-if-absent by reads, so a read that raced a write can never put old data back.
+- `seats:<departure id>` — seats left, written through after every change of capacity or seats
+  taken (bookings do the same), filled only-if-absent.
+- `tours:list:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids. Any
+  tour or departure write moves the catalogue version; pages filtered by date or seats (whose
+  membership depends on seat counts) also carry the seats version, which every seat change moves.
+- `departures:<tour id>:<departures version>:<today>:<query hash>` — a page of departure rows
+  without seats; every departure write of that tour moves its version.
+
+A warm read therefore needs no SQL at all; a cold one needs one statement. Dates are in the keys
+because "next departure" and "future" change at midnight UTC. Presigned image URLs are made at read
+time, never cached.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, select
+
+from shared.core.cache import Cache, get_cache
+from shared.core.uow import UnitOfWork
+from shared.tours import images, queries
+from shared.tours.models import Departure, Tour
+from shared.tours.schemas import DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
+
+CARD_TTL = 600
+SEATS_TTL = 600
+LIST_TTL = 300
+CATALOGUE_VERSION = "tours:version"
+SEATS_VERSION = "tours:seats-version"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def card_key(tour_id: uuid.UUID, day: dt.date) -> str:
+    return f"tour:{tour_id}:{day.isoformat()}"
+
+
+def seats_key(departure_id: uuid.UUID) -> str:
+    return f"seats:{departure_id}"
+
+
+def departures_version_key(tour_id: uuid.UUID) -> str:
+    return f"departures:version:{tour_id}"
+
+
+async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut], str | None]:
+    """A page of published tours: ids from the cache, or one SQL statement that also warms it."""
+    cache, day = get_cache(), today()
+    versions = [CATALOGUE_VERSION, SEATS_VERSION] if query.has_window else [CATALOGUE_VERSION]
+    key = f"tours:list:{':'.join(await _versions(cache, versions))}:{day}:{_digest(query.model_dump(mode='json'))}"
+    fetched: list[Row[Any]] = []
+
+    async def build() -> bytes:
+        rows = list((await uow.session.execute(queries.list_tours(query, day))).all())
+        fetched.extend(rows[: query.limit])
+        next_cursor = queries.tour_cursor(rows[query.limit - 1], query.sort) if len(rows) > query.limit else None
+        return _dump({"ids": [str(row[0].id) for row in fetched], "next_cursor": next_cursor})
+
+    page = json.loads(await cache.get_or_build(key, LIST_TTL, build))
+    if fetched:  # built just now: every card and seat count is in hand
+        await _fill(cache, fetched, day)
+        tours = [_compose(_card(row), row.seats_left) for row in fetched]
+        return [_with_urls(tour) for tour in tours], page["next_cursor"]
+    found = await read_tours(uow, [uuid.UUID(tour_id) for tour_id in page["ids"]])
+    return [found[uuid.UUID(tour_id)] for tour_id in page["ids"] if uuid.UUID(tour_id) in found], page["next_cursor"]
+
+
+async def read_tours(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TourOut]:
+    """Tours by id (published or not): cards and seats from the cache, the misses in one query each."""
+    cache, day = get_cache(), today()
+    cards: dict[uuid.UUID, dict[str, Any]] = {}
+    for tour_id, raw in zip(ids, await cache.get_many([card_key(tour_id, day) for tour_id in ids])):
+        if raw is not None:
+            cards[tour_id] = json.loads(raw)
+    missing = [tour_id for tour_id in ids if tour_id not in cards]
+    if missing:
+        rows = (await uow.session.execute(queries.tours_by_id(missing, day))).all()
+        await _fill(cache, rows, day)
+        cards.update({row[0].id: _card(row) for row in rows})
+    upcoming = [card["next_departure"]["id"] for card in cards.values() if card["next_departure"]]
+    seats = await _seats(uow, cache, upcoming)
+    return {
+        tour_id: _with_urls(_compose(card, seats.get(card["next_departure"]["id"]) if card["next_departure"] else None))
+        for tour_id, card in cards.items()
+    }
+
+
+async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: DeparturesQuery) -> tuple[
+        list[DepartureOut], str | None]:
+    cache, day = get_cache(), today()
+    version = (await _versions(cache, [departures_version_key(tour_id)]))[0]
+    key = f"departures:{tour_id}:{version}:{day}:{_digest(query.model_dump(mode='json'))}"
+
+    async def build() -> bytes:
+        tour = await uow.session.get(Tour, tour_id)
+        departures = list(await uow.session.scalars(queries.list_departures(tour_id, query, day)))
+        shown = departures[: query.limit]
+        await cache.set_many({seats_key(d.id): str(d.seats_left).encode() for d in shown}, SEATS_TTL, only_new=True)
+        next_cursor = queries.departure_cursor(departures[query.limit - 1]) if len(departures) > query.limit else None
+        rows = [_departure_row(d, tour) for d in shown] if tour is not None else []
+        return _dump({"items": rows, "next_cursor": next_cursor})
+
+    page = json.loads(await cache.get_or_build(key, LIST_TTL, build))
+    seats = await _seats(uow, cache, [row["id"] for row in page["items"]])
+    items = [DepartureOut(**row, seats_left=seats.get(row["id"], 0)) for row in page["items"]]
+    return items, page["next_cursor"]
+
+
+async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool = False) -> None:
+    """After a committed write: write the card through, and move the versions of the lists it is in."""
+    cache, day = get_cache(), today()
+    rows = (await uow.session.execute(queries.tours_by_id([tour_id], day))).all()
+    if rows:
+        await cache.set_many({card_key(tour_id, day): _dump(_card(rows[0]))}, CARD_TTL)
+    else:
+        await cache.delete(card_key(tour_id, day))
+    stamp = _stamp()
+    bumped = {CATALOGUE_VERSION: stamp} | ({departures_version_key(tour_id): stamp} if departures else {})
+    await cache.set_many(bumped, _VERSION_TTL)
+
+
+async def seats_changed(seats: dict[uuid.UUID, int]) -> None:
+    """After a committed change of seats taken or capacity: the new counts, and the seats version."""
+    cache = get_cache()
+    await cache.set_many({seats_key(departure_id): str(left).encode() for departure_id, left in seats.items()},
+                         SEATS_TTL)
+    await cache.set_many({SEATS_VERSION: _stamp()}, _VERSION_TTL)
+
+
+def departure_out(departure: Departure, tour: Tour) -> DepartureOut:
+    return DepartureOut(**_departure_row(departure, tour), seats_left=departure.seats_left)
+
+
+async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int]:
+    seats: dict[str, int] = {}
+    for departure_id, raw in zip(ids, await cache.get_many([f"seats:{i}" for i in ids])):
+        if raw is not None:
+            seats[departure_id] = int(raw)
+    missing = [uuid.UUID(departure_id) for departure_id in ids if departure_id not in seats]
+    if missing:
+        rows = (await uow.session.execute(
+            select(Departure.id, Departure.capacity - Departure.seats_taken).where(Departure.id.in_(missing))
+        )).all()
+        fresh = {str(departure_id): int(left) for departure_id, left in rows}
+        await cache.set_many({f"seats:{i}": str(left).encode() for i, left in fresh.items()}, SEATS_TTL,
+                             only_new=True)
+        seats.update(fresh)
+    return seats
+
+
+async def _fill(cache: Cache, rows: Sequence[Row[Any]], day: dt.date) -> None:
+    await cache.set_many({card_key(row[0].id, day): _dump(_card(row)) for row in rows}, CARD_TTL, only_new=True)
+    await cache.set_many(
+        {seats_key(row.id): str(row.seats_left).encode() for row in rows if row.id is not None}, SEATS_TTL,
+        only_new=True,
+    )
+
+
+def _card(row: Row[Any]) -> dict[str, Any]:
+    tour: Tour = row[0]
+    return {
+        "id": str(tour.id), "slug": tour.slug, "title": tour.title, "description": tour.description,
+        "country": tour.country, "city": tour.city, "duration_days": tour.duration_days,
+        "price_cents": tour.price_cents, "currency": tour.currency, "tags": list(tour.tags),
+        "rating": tour.rating, "reviews_count": tour.reviews_count, "is_published": tour.is_published,
+        "created_at": tour.created_at.isoformat(), "updated_at": tour.updated_at.isoformat(),
+        "image_keys": list(row.image_keys or []),
+        "next_departure": {"id": str(row.id), "starts_on": row.starts_on.isoformat()} if row.id else None,
+    }
+
+
+def _compose(card: dict[str, Any], seats_left: int | None) -> TourOut:
+    fields = {name: value for name, value in card.items() if name not in ("image_keys", "next_departure")}
+    upcoming = card["next_departure"]
+    return TourOut(
+        **fields, image_urls=card["image_keys"],
+        next_departure=NextDeparture(**upcoming, seats_left=seats_left or 0) if upcoming else None,
+    )
+
+
+def _with_urls(tour: TourOut) -> TourOut:
+    if tour.image_urls:
+        tour.image_urls = images.urls(tour.image_urls)
+    return tour
+
+
+def _departure_row(departure: Departure, tour: Tour) -> dict[str, Any]:
+    return {
+        "id": str(departure.id), "tour_id": str(departure.tour_id), "starts_on": departure.starts_on.isoformat(),
+        "capacity": departure.capacity, "price_cents": departure.price_cents or tour.price_cents,
+        "currency": tour.currency, "status": departure.status,
+    }
+
+
+async def _versions(cache: Cache, keys: list[str]) -> list[str]:
+    values = await cache.get_many(keys)
+    missing = {key: _stamp() for key, value in zip(keys, values) if value is None}
+    if missing:  # first use, or evicted: start a new version (entries of an older one are unreachable)
+        await cache.set_many(missing, _VERSION_TTL, only_new=True)
+        values = await cache.get_many(keys)
+    return [(value if value is not None else missing[key]).decode() for key, value in zip(keys, values)]
+
+
+def _stamp() -> bytes:
+    return str(time.time_ns()).encode()
+
+
+def _digest(params: dict[str, Any]) -> str:
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+_VERSION_TTL = 7 * 24 * 3600

@@ -1,0 +1,110 @@
+"""Warm reads need no SQL; every write shows on the very next read."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, update
+
+from shared.core import db
+from shared.core.uow import UnitOfWork
+from shared.tours import readmodel, services
+from shared.tours.models import Departure
+from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
+from tests.support.builders import make_departure, make_tour
+
+
+class StatementLog:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+async def sql(uow: UnitOfWork) -> AsyncIterator[StatementLog]:
+    log = StatementLog()
+    engine = db.get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", log)
+    yield log
+    event.remove(engine, "before_cursor_execute", log)
+
+
+async def test_a_warm_tour_read_runs_no_sql(uow: UnitOfWork, sql: StatementLog) -> None:
+    tour = await make_tour(uow)
+    await make_departure(uow, tour.id)
+    await services.get_tour(uow, tour_id=tour.id, is_admin=False)
+    sql.reset()
+    again = await services.get_tour(uow, tour_id=tour.id, is_admin=False)
+    assert sql.statements == [] and again.next_departure is not None
+
+
+async def test_a_warm_list_runs_no_sql_and_a_cold_one_runs_one_statement(uow: UnitOfWork, sql: StatementLog) -> None:
+    country = f"Cacheland {uuid.uuid4().hex[:6]}"
+    for _ in range(3):
+        await make_departure(uow, (await make_tour(uow, country=country)).id)
+    sql.reset()
+    first = await services.list_tours(uow, query=ToursQuery(country=country, seats=1))
+    assert len(sql.statements) == 1
+    sql.reset()
+    second = await services.list_tours(uow, query=ToursQuery(country=country, seats=1))
+    assert sql.statements == [] and second == first
+
+
+async def test_departures_lists_are_cached_with_live_seats(uow: UnitOfWork, sql: StatementLog) -> None:
+    tour = await make_tour(uow)
+    departure = await make_departure(uow, tour.id, capacity=9)
+    await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+    sql.reset()
+    page = await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+    assert sql.statements == [] and [(d.id, d.seats_left) for d in page.items] == [(departure.id, 9)]
+
+    await uow.session.execute(update(Departure).where(Departure.id == departure.id).values(seats_taken=4))
+    await uow.commit()
+    await readmodel.seats_changed({departure.id: 5})  # what a booking does after its commit
+    sql.reset()
+    page = await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+    shown = await services.get_tour(uow, tour_id=tour.id, is_admin=False)
+    assert sql.statements == []
+    assert page.items[0].seats_left == 5 and shown.next_departure and shown.next_departure.seats_left == 5
+
+
+async def test_every_write_shows_on_the_next_read(uow: UnitOfWork) -> None:
+    country = f"Writeland {uuid.uuid4().hex[:6]}"
+    tour = await make_tour(uow, country=country, title="Before the edit")
+    departure = await make_departure(uow, tour.id, capacity=10)
+    listed = await services.list_tours(uow, query=ToursQuery(country=country))
+    await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+    assert listed.items[0].title == "Before the edit"
+
+    await services.update_tour(uow, tour_id=tour.id, data=TourUpdate(title="After the edit"))
+    assert (await services.list_tours(uow, query=ToursQuery(country=country))).items[0].title == "After the edit"
+    assert (await services.get_tour(uow, tour_id=tour.id, is_admin=False)).title == "After the edit"
+
+    await services.update_departure(uow, departure_id=departure.id, data=DepartureUpdate(capacity=15))
+    page = await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+    assert (page.items[0].capacity, page.items[0].seats_left) == (15, 15)
+
+    await services.update_tour(uow, tour_id=tour.id, data=TourUpdate(is_published=False))
+    assert (await services.list_tours(uow, query=ToursQuery(country=country))).items == []
+
+    later = await make_departure(uow, tour.id, days_ahead=3)
+    upcoming = (await services.get_tour(uow, tour_id=tour.id, is_admin=True)).next_departure
+    assert upcoming is not None and upcoming.id == later.id
+
+
+async def test_a_broken_cache_falls_back_to_the_database(uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    from shared.core.settings import reset_settings
+
+    reset_settings()
+    country = f"Downland {uuid.uuid4().hex[:6]}"
+    tour = await make_tour(uow, country=country)
+    assert [t.id for t in (await services.list_tours(uow, query=ToursQuery(country=country))).items] == [tour.id]
+    assert (await services.get_tour(uow, tour_id=tour.id, is_admin=False)).id == tour.id
