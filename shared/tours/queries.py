@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Date, Row, Select, and_, cast, func, literal, select, true, tuple_
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy import Date, Row, Select, and_, func, literal, literal_column, select, true, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.core.errors import BadRequestError
@@ -89,7 +88,7 @@ def departure_cursor(departure: Departure) -> str:
 def _filters(query: ToursQuery, today: dt.date) -> list[ColumnElement[bool]]:
     filters: list[ColumnElement[bool]] = []
     if query.q:
-        tsquery = func.websearch_to_tsquery(cast(SEARCH_CONFIG, REGCONFIG), query.q)
+        tsquery = func.websearch_to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), query.q)
         filters.append(Tour.search.bool_op("@@")(tsquery))
     if query.country:
         filters.append(func.lower(Tour.country) == query.country.lower())
