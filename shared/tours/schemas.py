@@ -5,11 +5,13 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
 
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", to_upper=True)]
+Currency = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
+]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 TourSort = Literal["price", "-price", "rating", "-rating", "starts_on", "-created_at"]

@@ -6,9 +6,13 @@ import json
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from local_gateway import events
+
+
+T = TypeVar("T")
 
 
 def _new_loop() -> None:
@@ -17,6 +21,11 @@ def _new_loop() -> None:
 
 # One execution environment for the whole run: its loop (and its engine and clients) stay warm.
 _environment = ThreadPoolExecutor(max_workers=1, initializer=_new_loop, thread_name_prefix="lambda")
+
+
+def run_in_environment(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on the warm environment's loop (its engine and cache), e.g. to set data up."""
+    return _environment.submit(lambda: asyncio.get_event_loop().run_until_complete(coroutine)).result()
 
 
 @dataclass
