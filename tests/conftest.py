@@ -60,3 +60,30 @@ async def uow(database_url: str) -> AsyncIterator[UnitOfWork]:
         finally:
             db.unbind(token)
             await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real moto server on loopback (S3, SQS), as the run command starts one."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: str) -> Iterator[str]:
+    """AWS clients pointed at moto, with the uploads bucket in place."""
+    from shared.core import aws as aws_clients
+    from shared.core import uploads
+
+    os.environ.update(AWS_ENDPOINT_URL=moto_server, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                      AWS_DEFAULT_REGION="eu-west-1")
+    reset_settings()
+    aws_clients.reset()
+    uploads.ensure_bucket()
+    yield moto_server
+    aws_clients.reset()
