@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: run test test-fast lint sync admin migration openapi bench seed layers-requirements
+.PHONY: run test test-fast lint sync admin migration openapi bench seed layers-requirements sam-build
 
 .venv/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -33,6 +33,15 @@ migration: sync ## make migration NAME="add tours"
 
 openapi: sync ## regenerate functions/system/openapi.json from the template and the handlers
 	$(PY) -m local_gateway.openapi
+
+seed: sync ## make seed N=100000 (tours, 10 departures each) into DATABASE_URL or the embedded database
+	$(PY) -m local_gateway.seed --tours $(or $(N),10000) --departures $(or $(DEPARTURES),10)
+
+layers-requirements: ## regenerate layers/dependencies/requirements.txt after `uv lock`
+	layers/export-requirements
+
+sam-build: ## sam validate --lint, then sam build (SAM CLI in a tool environment of its own)
+	bin/sam-build
 
 bench: sync ## cold starts, warm invocations, metrics push cost, gateway overhead (see bench/README.md)
 	$(PY) -m bench.run

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 
@@ -111,7 +112,8 @@ async def load_demo_data(uow: UnitOfWork, *, today: dt.date | None = None) -> No
     for email, password, role, name in DEMO_ACCOUNTS:
         await user_services.ensure_user(uow, email=email, password=password, role=role, full_name=name)
     today = today or dt.datetime.now(dt.timezone.utc).date()
-    tours, departures = [], []
+    tours: list[dict[str, Any]] = []
+    departures: list[dict[str, Any]] = []
     for title, country, city, days, euros, tags, description in TOURS:
         slug = slug_of(title)
         tour_id = demo_tour_id(slug)

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import json
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+_clock: list[Any] = [0, ""]
 TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/javascript",
               "application/xml", "application/x-www-form-urlencoded", "image/svg+xml")
 
@@ -37,9 +41,13 @@ def http_event(
     query: dict[str, str] = {}
     for pair in filter(None, raw_query_string.split("&")):
         key, _, value = pair.partition("=")
+        key, value = _unquote(key), _unquote(value)  # decoded, as API Gateway does; rawQueryString stays raw
         query[key] = f"{query[key]},{value}" if key in query else value  # API Gateway joins repeats
     is_text = not body or _is_text(merged.get("content-type", ""))
     now = time.time()
+    second = int(now)
+    if _clock[0] != second:  # strftime is a tenth of this function's cost: once a second is enough
+        _clock[:] = [second, dt.datetime.fromtimestamp(second, dt.timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")]
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -61,7 +69,7 @@ def http_event(
             "requestId": uuid.uuid4().hex,
             "routeKey": route_key,
             "stage": stage,
-            "time": dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "time": _clock[1],
             "timeEpoch": int(now * 1000),
         },
         "isBase64Encoded": not is_text,
@@ -84,8 +92,13 @@ class Result:
     body: bytes
 
 
-def read_result(result: dict[str, Any]) -> Result:
-    """A Lambda proxy result back into HTTP: v2 `cookies` become Set-Cookie headers."""
+def read_result(result: Any) -> Result:
+    """A Lambda proxy result back into HTTP: v2 `cookies` become Set-Cookie headers.
+
+    As with API Gateway's payload 2.0, a result without `statusCode` is itself the JSON body of a 200.
+    """
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return Result(200, [("content-type", "application/json")], json.dumps(result).encode())
     headers = [
         (name.lower(), str(value)) for name, value in (result.get("headers") or {}).items()
         if name.lower() != "content-length"
@@ -96,6 +109,66 @@ def read_result(result: dict[str, Any]) -> Result:
     raw = result.get("body") or ""
     body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
     return Result(int(result.get("statusCode", 200)), headers, body)
+
+
+def scheduled_event(rule: str, *, region: str = "eu-west-1", account: str = "000000000000",
+                    now: dt.datetime | None = None) -> dict[str, Any]:
+    """What EventBridge sends a function on a `Schedule` (unless the schedule has its own `Input`)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{account}:rule/{rule}"],
+        "detail": {},
+    }
+
+
+def sqs_record(
+    body: str,
+    *,
+    queue_arn: str,
+    message_id: str | None = None,
+    receipt_handle: str | None = None,
+    attributes: dict[str, str] | None = None,
+    message_attributes: dict[str, Any] | None = None,
+    region: str = "eu-west-1",
+) -> dict[str, Any]:
+    """One record of an SQS event, as the Lambda event source mapping builds it from a received message."""
+    now_ms = str(int(time.time() * 1000))
+    return {
+        "messageId": message_id or str(uuid.uuid4()),
+        "receiptHandle": receipt_handle or uuid.uuid4().hex,
+        "body": body,
+        "attributes": attributes or {
+            "ApproximateReceiveCount": "1", "SentTimestamp": now_ms, "SenderId": "000000000000",
+            "ApproximateFirstReceiveTimestamp": now_ms,
+        },
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
+                "stringListValues": value.get("StringListValues", []),
+                "binaryListValues": value.get("BinaryListValues", []), "dataType": value.get("DataType", "String"),
+            }
+            for name, value in (message_attributes or {}).items()
+        },
+        "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def sqs_event(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"Records": list(records)}
+
+
+def _unquote(text: str) -> str:
+    return urllib.parse.unquote_plus(text) if "%" in text or "+" in text else text
 
 
 def _is_text(content_type: str) -> bool:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 
+from shared.bookings import services
 from shared.core import http
-from shared.tours import services
 from shared.users import access
 
 

@@ -1,13 +1,14 @@
 """Delete the caller's account."""
 from __future__ import annotations
 
+from shared.bookings import services
 from shared.core import http
-from shared.users import access, services
+from shared.users import access
 
 
 async def delete_me(request: http.Request) -> http.Response:
-    """Remove the caller's personal data and end every session."""
-    await services.delete_me(request.uow, user=access.caller(request))
+    """Remove the caller's personal data, cancel their future bookings and end every session."""
+    await services.close_account(request.uow, user=access.caller(request))
     return http.no_content()
 
 

@@ -24,6 +24,9 @@ from shared.core import errors, logs, metrics
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 
+if typing.TYPE_CHECKING:
+    from shared.core.idempotency import Claim
+
 __all__ = ["Request", "Response", "json", "no_content", "lambda_handler", "Principal"]
 
 logger = logging.getLogger("tourbook.http")
@@ -52,6 +55,7 @@ class Request(StarletteRequest):
 
     _uow: UnitOfWork | None = None
     principal_: Principal | None = None
+    idempotency: Claim | None = None  # the key this request holds, for the service to complete
 
     @property
     def event(self) -> dict[str, Any]:
@@ -140,6 +144,7 @@ class EndpointSpec:
     path: type[pydantic.BaseModel] | None = None
     accepts_form: bool = False
     errors: tuple[type[errors.AppError], ...] = ()
+    idempotent: bool = False
     extra_args: tuple[str, ...] = field(default=())
 
 
@@ -157,9 +162,12 @@ def lambda_handler(
     response: type[pydantic.BaseModel] | None = None,
     accepts_form: bool = False,
     raises: tuple[type[errors.AppError], ...] = (),
+    idempotent: bool = False,
 ) -> FunctionHandler:
+    """`idempotent=True`: an `Idempotency-Key` header makes a retry replay the first response."""
     logs.configure()
-    spec = _inspect(endpoint, auth=auth, status=status, response=response, accepts_form=accepts_form, raises=raises)
+    spec = _inspect(endpoint, auth=auth, status=status, response=response, accepts_form=accepts_form, raises=raises,
+                    idempotent=idempotent)
     app = Starlette(routes=[Route("/{path:path}", _Adapter(spec))])
     handler = FunctionHandler(app, lifespan="off", text_mime_types=TEXT_TYPES)
     handler.spec = spec
@@ -191,6 +199,7 @@ def _inspect(endpoint: Endpoint, **options: Any) -> EndpointSpec:
         path=path_model,
         accepts_form=options["accepts_form"],
         errors=options["raises"],
+        idempotent=options["idempotent"],
         extra_args=tuple(parameters),
     )
 
@@ -260,7 +269,39 @@ class _Adapter:
             kwargs["query"] = _validate(spec.query, _query_dict(request.scope["query_string"]), "query")
         if spec.body is not None:
             kwargs["body"] = await _parse_body(request, spec.body, spec.accepts_form)
+        if spec.idempotent and request.idempotency_key is not None:
+            return await self._idempotently(request, kwargs)
         return await spec.endpoint(request, **kwargs)
+
+    async def _idempotently(self, request: Request, kwargs: dict[str, Any]) -> Response:
+        """Claim the key (after auth and validation: those refusals are never stored), run, store or release."""
+        from shared.core import idempotency
+
+        key = idempotency.check_key(request.idempotency_key or "")
+        body = kwargs.get("body")
+        fingerprint = idempotency.fingerprint(
+            str(request.event.get("routeKey", request.url.path)),
+            pydantic_core.to_json(request.event.get("pathParameters") or {}),
+            body.model_dump_json() if isinstance(body, pydantic.BaseModel) else b"",
+        )
+        held = await idempotency.claim(user_id=request.principal.id, key=key, fingerprint=fingerprint)
+        if isinstance(held, idempotency.Replay):
+            media_type = "application/json" if held.status < 400 else "application/problem+json"
+            return Response(held.body, status_code=held.status, media_type=media_type,
+                            headers={"Idempotent-Replayed": "true"})
+        request.idempotency = held
+        try:
+            response = await self.spec.endpoint(request, **kwargs)
+        except errors.AppError as error:
+            await request.uow.rollback()
+            await idempotency.finish(held, status=error.status, body=bytes(problem(error).body))
+            raise
+        except BaseException:
+            await request.uow.rollback()
+            await idempotency.finish(held, status=500, body=b"")
+            raise
+        await idempotency.finish(held, status=response.status_code, body=bytes(response.body))
+        return response
 
 
 async def _parse_body(request: Request, model: type[M], accepts_form: bool) -> M:

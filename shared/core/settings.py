@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     register_max_per_ip: int = 20
     register_window_seconds: int = 3600
 
+    booking_hold_seconds: int = Field(default=15 * 60, ge=60)
+    ticket_secret: SecretStr | None = None  # signs check-in codes; JWT_SECRET when unset
+
     max_body_bytes: int = 1024 * 1024
 
     @model_validator(mode="after")

@@ -109,18 +109,6 @@ async def update_departure(
     return readmodel.departure_out(departure, tour)
 
 
-async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> Departure:
-    """Cancel a departure: no more bookings on it.
-
-    The bookings issue extends this transaction: the departure's pending and confirmed bookings are
-    cancelled (their seats returned) and their owners notified, before the commit below.
-    """
-    departure = await _departure_for_update(uow, departure_id)
-    departure.status = "cancelled"
-    await _commit(uow, departure.tour_id, seats={departure.id: departure.seats_left})
-    return departure
-
-
 async def request_image_upload(
     uow: UnitOfWork, *, tour_id: uuid.UUID, data: schemas.ImageUploadIn
 ) -> schemas.ImageUploadOut:

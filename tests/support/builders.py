@@ -5,6 +5,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from shared.bookings import services as booking_services
+from shared.bookings.models import Booking
+from shared.bookings.schemas import BookingCreate
 from shared.core.uow import UnitOfWork
 from shared.tours import services as tour_services
 from shared.tours.schemas import DepartureCreate, DepartureOut, TourCreate, TourOut
@@ -42,3 +45,8 @@ async def make_departure(uow: UnitOfWork, tour_id: uuid.UUID, *, days_ahead: int
     return await tour_services.create_departure(
         uow, tour_id=tour_id, data=DepartureCreate(starts_on=starts_on, capacity=capacity, price_cents=price_cents)
     )
+
+
+async def make_booking(uow: UnitOfWork, user: User, departure_id: uuid.UUID, *, seats: int = 1) -> Booking:
+    data = BookingCreate(departure_id=departure_id, seats=seats)
+    return await booking_services.create_booking(uow, user=user, data=data)

@@ -1,0 +1,1 @@
+"""Benchmarks: cold starts, warm invocations, the metrics push, the local gateway (see bench/README.md)."""

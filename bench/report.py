@@ -1,0 +1,168 @@
+"""bench/results/summary.md, rendered from the JSON results of the last run of each bench."""
+from __future__ import annotations
+
+from typing import Any
+
+from bench.common import RESULTS, read_result
+
+
+def _yes(met: Any) -> str:
+    return "yes" if met else "**no**"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _mp(stats: dict[str, Any]) -> str:
+    return f"{stats['median']} / {stats['p90']}"
+
+
+def _machine(result: dict[str, Any]) -> str:
+    machine = result["machine"]
+    return (f"{machine['when']}, {machine['nproc']} × {machine['cpu_model']}, Python {machine['python']}, "
+            f"load average (1 min) {machine['loadavg_1m_at_start']} → {result.get('loadavg_1m_at_end')}, "
+            f"took {result.get('elapsed_s')} s")
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def cold_start(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    lines = ["## 1. Cold start", "", _machine(result), "",
+             f"{data['runs']} runs per variant (of {data['runs_requested']} asked), round-robin; "
+             f"sys.path: {data['lambda_like_sys_path']}; "
+             f"dependencies from `{data['dependencies_from']}`. Times in ms, median / p90; CPU = user + system "
+             f"time of the process (robust to other load on the machine, unlike wall). Peak RSS: {data['rss']}.", ""]
+    if data["skipped_missing_modules"]:
+        lines += [f"Skipped (no module yet): {', '.join(data['skipped_missing_modules'])}", ""]
+    baselines = data["baselines"]
+    rows = []
+    for name, info in baselines.items():
+        what = (", ".join(info["packages"]) if "packages" in info else
+                f"{info['module_count']} modules" if "module_count" in info else
+                f"{len(info['functions'])} functions" if "functions" in info else "")
+        rows.append([name, _mp(info["wall_ms"]), _mp(info["process_cpu_ms"]),
+                     _mp(info["import_ms"]) if "import_ms" in info else "",
+                     _mp(info["import_cpu_ms"]) if "import_cpu_ms" in info else "", info.get("rss_mb", ""), what])
+    lines += _table(["baseline", "process wall", "process CPU", "import wall", "import CPU", "peak RSS MB", "what"],
+                    rows)
+    rows = []
+    for logical_id, info in data["functions"].items():
+        bare = baselines[info["bare_variant"]]
+        overhead = info["own_code_overhead"]
+        met = info["own_code_overhead_met"]
+        rows.append([
+            logical_id, _mp(info["import_ms"]), _mp(info["import_cpu_ms"]), _mp(info["first_invocation_ms"]),
+            ",".join(str(status) for status in info["first_invocation_status"]), _mp(info["wall_ms"]),
+            f"{bare['import_ms']['median']} / {bare['import_cpu_ms']['median']} ({info['bare_variant'].split()[-1]})",
+            f"{_pct(overhead['wall']['vs_bare_top_level'])} {_yes(met['wall'])} / "
+            f"{_pct(overhead['cpu']['vs_bare_top_level'])} {_yes(met['cpu'])}",
+            f"{_pct(overhead['wall']['vs_full_third_party_closure'])} / "
+            f"{_pct(overhead['cpu']['vs_full_third_party_closure'])}",
+            f"{info['rss_mb']} {_yes(info['rss_met'])}", info["recommended_memory_mb"], info["template_memory_mb"],
+        ])
+    lines += _table(["function", "import wall", "import CPU", "first invocation wall", "status", "process wall",
+                     "bare 3rd-party import wall / CPU (median)", "own-code overhead wall / CPU (≤ 15%)",
+                     "overhead vs full 3rd-party closure wall / CPU", "peak RSS MB (≤ 100)",
+                     "recommended MemorySize", "template MemorySize"], rows)
+    lines += ["### Where the import time goes (python -X importtime, median of 3 runs, ms)", ""]
+    seen: dict[str, dict[str, Any]] = {}
+    rows = []
+    for logical_id, info in data["functions"].items():
+        report = info["importtime"]
+        at_import = report["at_import"]
+        rows.append([logical_id, report["import_total_ms"], at_import["ours_self_ms"], at_import["third_party_ms"],
+                     at_import["stdlib_ms"], ", ".join(f"{name} {ms}" for name, ms in
+                                                       report["lazy_imports_at_first_invocation"])])
+        for module, detail in at_import["modules"].items():
+            if module not in seen or detail["cumulative_ms"] > seen[module]["cumulative_ms"]:
+                seen[module] = detail
+    lines += _table(["function", "import (under -X importtime)", "our modules' own execution",
+                     "third-party first imported by our modules", "stdlib first imported by our modules",
+                     "imported at first invocation"], rows)
+    rows = [
+        [module, detail["self_ms"], ", ".join(f"{name} {ms}" for name, ms in detail["first_imports"][:6])]
+        for module, detail in sorted(seen.items(), key=lambda item: -item[1]["cumulative_ms"])
+        if detail["self_ms"] >= 2 or detail["first_imports"]
+    ]
+    lines += _table(["our module (at import)", "own execution", "first imports ≥ 2 ms (cumulative)"], rows)
+    return lines
+
+
+def warm(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    lines = ["## 2. Warm GET /v1/auth/me", "", _machine(result), "", f"{data['what']}; ms.", ""]
+    rows = [[label, info["invocation_ms"]["n"], info["invocation_ms"]["median"], info["invocation_ms"]["p95"],
+             info["invocation_ms"]["p99"], info["invocation_ms"]["mean"], info["invocation_cpu_ms"]["median"]]
+            for label, info in data["variants"].items()]
+    return lines + _table(["variant", "calls", "median", "p95", "p99", "mean", "CPU median"], rows)
+
+
+def metrics_push(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    share = data["share_at_default_interval"]
+    lines = ["## 3. Metrics push", "", _machine(result), "", f"Route: {data['route']}; ms.", ""]
+    rows = [
+        ["push every invocation", data["pushing_every_invocation_ms"]["median"],
+         data["pushing_every_invocation_ms"]["p95"], data["pushing_every_invocation_ms"]["mean"]],
+        ["no PUSHGATEWAY_URL", data["no_pushgateway_ms"]["median"], data["no_pushgateway_ms"]["p95"],
+         data["no_pushgateway_ms"]["mean"]],
+        ["render only (generate_latest)", data["render_only_ms"]["median"], data["render_only_ms"]["p95"],
+         data["render_only_ms"]["mean"]],
+        ["PUT only (kept-alive)", data["put_only_ms"]["median"], data["put_only_ms"]["p95"],
+         data["put_only_ms"]["mean"]],
+    ]
+    lines += _table(["loop", "median", "p95", "mean"], rows)
+    lines += [
+        f"- push cost (median difference): **{data['push_cost_median_ms']} ms** (target ≤ 2 ms: "
+        f"{_yes(data['push_cost_met'])}); mean difference {data['push_cost_mean_ms']} ms; CPU time of the "
+        f"function's thread, median difference {data['push_cost_cpu_median_ms']} ms",
+        f"- payload: {data['payload_bytes']} bytes, {data['payload_series']} series, functions "
+        f"{data['registry_functions']}",
+        f"- share at {share['interval_s']:.0f} s and {share['requests_per_s']:.0f} req/s "
+        f"({share['formula']}): {share['of_this_cheap_route'] * 100:.3f}% of this route's mean invocation"
+        + (f", {share['of_warm_get_me'] * 100:.3f}% of warm GET /v1/auth/me's" if share["of_warm_get_me"] else "")
+        + f" (target < 1%: {_yes(share['met'])})",
+        "",
+    ]
+    return lines
+
+
+def gateway(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    lines = ["## 4. Gateway overhead", "", _machine(result), "",
+             f"Route: {data['route']}; `{data['wrk']}`, {data['rounds']} rounds, median.", ""]
+    rows = [[name, info["requests_per_s_median"], ", ".join(f"{value:.0f}" for value in info["requests_per_s_runs"]),
+             info["ratio_to_direct"], info["server_cpu_ms_per_request_median"], info["cpu_ratio_direct_over_this"],
+             info["runs"][-1]["latency_ms"].get("p50", ""), info["runs"][-1]["latency_ms"].get("p99", "")]
+            for name, info in data["servers"].items()]
+    lines += _table(["server", "req/s (median)", "runs", "ratio to direct", "server CPU ms / request",
+                     "CPU ratio (direct / this)", "p50 ms (last run)", "p99 ms (last run)"], rows)
+    lines += [f"- inprocess ratio {data['inprocess_ratio']} (target ≥ {data['target_inprocess_ratio']}: "
+              f"{_yes(data['met'])}); isolated ratio {data['isolated_ratio']}", ""]
+    return lines
+
+
+RENDERERS = {"cold_start": cold_start, "warm": warm, "metrics_push": metrics_push, "gateway": gateway}
+
+
+def render() -> str:
+    lines = ["# Bench results (generated by `python -m bench.run` from bench/results/*.json)", ""]
+    for name, renderer in RENDERERS.items():
+        result = read_result(name)
+        if result is None:
+            lines += [f"## {name}: not run yet", ""]
+        elif "skipped" in result:
+            lines += [f"## {name}: skipped — {result['skipped']}", ""]
+        else:
+            lines += renderer(result)
+    return "\n".join(lines)
+
+
+def write() -> None:
+    (RESULTS / "summary.md").write_text(render())

@@ -1,0 +1,83 @@
+"""python -m bench.run [--only NAME ...]: run the benches, write bench/results/NAME.json and summary.md.
+
+NAME is one of cold_start, warm, metrics_push, gateway (in that order by default). Every bench is
+bounded: fixed numbers of processes, calls and wrk seconds; the whole run takes about five minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench import cold_start, gateway, report, warm
+from bench.common import PYTHON, ROOT, log, machine, read_result, write_result
+
+BENCHES = ("cold_start", "warm", "metrics_push", "gateway")
+
+
+def _gateway_available() -> bool:
+    done = subprocess.run([PYTHON, "-m", "local_gateway", "serve", "--help"], cwd=ROOT, capture_output=True,
+                          timeout=60)
+    return done.returncode == 0
+
+
+def _warm_mean() -> float | None:
+    previous = read_result("warm")
+    if previous is None or "result" not in previous:
+        return None
+    for label, variant in previous["result"]["variants"].items():
+        if label.startswith("pool of 1"):
+            return float(variant["invocation_ms"]["mean"])
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--only", action="append", choices=BENCHES, metavar="NAME",
+                        help=f"run only this bench (repeatable): {', '.join(BENCHES)}")
+    parser.add_argument("--runs", type=int, default=15, help="cold start: processes per variant (default 15)")
+    parser.add_argument("--cold-budget", type=float, default=210,
+                        help="cold start: stop adding rounds after this many seconds, at least 5 rounds (0: no limit, "
+                             "default 210)")
+    parser.add_argument("--calls", type=int, default=2000, help="warm and push loops: calls (default 2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="gateway: wrk rounds per server (default 3)")
+    parser.add_argument("--seconds", type=int, default=10, help="gateway: seconds per wrk run (default 10)")
+    options = parser.parse_args(argv)
+    selected = [name for name in BENCHES if not options.only or name in options.only]
+
+    runners: dict[str, Callable[[], dict[str, Any]]] = {
+        "cold_start": lambda: cold_start.run(runs=options.runs, budget_s=options.cold_budget),
+        "warm": lambda: warm.run_warm(calls=options.calls),
+        "metrics_push": lambda: warm.run_push(calls=options.calls, warm_mean_ms=_warm_mean()),
+        "gateway": lambda: gateway.run(rounds=options.rounds, seconds=options.seconds),
+    }
+    failed = 0
+    for name in selected:
+        log(f"== {name}")
+        if name == "gateway" and not _gateway_available():
+            write_result(name, {"skipped": "`python -m local_gateway serve --help` does not work yet"})
+            log("gateway: skipped, the local gateway cannot start yet")
+            continue
+        info = machine()
+        started = time.perf_counter()
+        try:
+            result = runners[name]()
+        except Exception as exc:  # one broken bench does not lose the others' results
+            log(f"{name} failed: {exc}")
+            failed += 1
+            continue
+        path = write_result(name, {
+            "machine": info, "elapsed_s": round(time.perf_counter() - started, 1),
+            "loadavg_1m_at_end": round(os.getloadavg()[0], 2), "result": result,
+        })
+        log(f"{name}: wrote {path.relative_to(ROOT)}")
+    report.write()
+    log("wrote bench/results/summary.md")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

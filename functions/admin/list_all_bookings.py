@@ -1,0 +1,14 @@
+"""Every booking."""
+from __future__ import annotations
+
+from shared.bookings import schemas, services
+from shared.core import http
+from shared.users import access
+
+
+async def list_all_bookings(request: http.Request, query: schemas.AdminBookingsQuery) -> http.Response:
+    """List all bookings with filters (admins)."""
+    return http.json(await services.list_bookings(request.uow, query=query, user_id=None))
+
+
+handler = http.lambda_handler(list_all_bookings, auth=access.admin, response=schemas.BookingPage)

@@ -1,0 +1,17 @@
+"""Book seats."""
+from __future__ import annotations
+
+from shared.bookings import schemas, services
+from shared.core import http
+from shared.users import access
+
+
+async def create_booking(request: http.Request, body: schemas.BookingCreate) -> http.Response:
+    """Hold seats on a departure (pending until paid or expired); `Idempotency-Key` makes retries safe."""
+    booking = await services.create_booking(request.uow, user=access.caller(request), data=body,
+                                            claim=request.idempotency)
+    return http.json(schemas.BookingOut.model_validate(booking), status=201)
+
+
+handler = http.lambda_handler(create_booking, auth=access.signed_in, status=201, response=schemas.BookingOut,
+                              idempotent=True)

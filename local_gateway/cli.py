@@ -1,0 +1,320 @@
+"""`python -m local_gateway [serve|invoke|routes]`: the zero-set-up local stack, `sam local invoke`, the route table."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from local_gateway import template as sam
+from local_gateway.runtime import MODES, FunctionError, LambdaContext, import_handler, release_clients
+
+logger = logging.getLogger("local_gateway")
+ROOT = sam.ROOT
+EMBEDDED_PG = ROOT / ".data" / "pg"
+DEMO_ACCOUNTS = (
+    ("admin@example.com", "admin-password", "admin", "Demo Admin"),
+    ("user@example.com", "user-password", "user", "Demo User"),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help")):
+        args.insert(0, "serve")  # serving is the default command
+    parser = _parser()
+    options = parser.parse_args(args)
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # pgserver's platformdirs, harmless
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logger.setLevel(logging.INFO)
+    command: int = options.run(options)
+    return command
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local_gateway", description=__doc__)
+    parser.add_argument("--template", type=Path, default=sam.DEFAULT_TEMPLATE, help="the SAM template")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_ = commands.add_parser("serve", help="serve the API (the default command)")
+    serve_.add_argument("--mode", choices=MODES, default=os.environ.get("GATEWAY_MODE", "inprocess"),
+                        help="inprocess: on the gateway's loop (default); isolated: warm execution environments "
+                             "(GATEWAY_MODE)")
+    serve_.add_argument("--workers", type=int, default=int(os.environ.get("GATEWAY_WORKERS") or 4),
+                        help="execution environments in isolated mode (GATEWAY_WORKERS)")
+    serve_.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve_.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000),
+                        help="the port to listen on (PORT, default 8000)")
+    serve_.add_argument("--no-schedules", dest="schedules", action="store_false", help="do not fire Schedule events")
+    serve_.add_argument("--no-queues", dest="queues", action="store_false", help="do not poll SQS queues")
+    serve_.add_argument("--template", type=Path, default=argparse.SUPPRESS)
+    serve_.set_defaults(run=serve)
+
+    invoke_ = commands.add_parser("invoke", help="invoke one function with an event, like `sam local invoke`")
+    invoke_.add_argument("function", metavar="LogicalId")
+    invoke_.add_argument("--event", "-e", type=Path, help="an event JSON file (default: {})")
+    invoke_.add_argument("--as", dest="as_email", metavar="EMAIL",
+                         help="send a fresh access token of this existing user (local only)")
+    invoke_.add_argument("--template", type=Path, default=argparse.SUPPRESS)
+    invoke_.set_defaults(run=invoke)
+
+    routes_ = commands.add_parser("routes", help="print the route table")
+    routes_.add_argument("--template", type=Path, default=argparse.SUPPRESS)
+    routes_.set_defaults(run=routes)
+    return parser
+
+
+# -- serve ---------------------------------------------------------------------------------------------------
+
+
+def serve(options: argparse.Namespace) -> int:
+    import uvicorn
+
+    from local_gateway.app import create_app
+
+    template = sam.load(options.template)
+    with ExitStack() as stack:
+        started = stack.enter_context(embedded_services(aws=True))
+        if options.mode == "inprocess":
+            # Every request shares this process's engine here, unlike one-request-at-a-time Lambda.
+            os.environ.setdefault("DB_POOL_SIZE", "10")
+        _reset_settings()
+        prepare_database()
+        app = create_app(template, mode=options.mode, workers=options.workers, schedules=options.schedules,
+                         queues=options.queues)
+        config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
+                                lifespan="on")
+        server = uvicorn.Server(config)
+        _banner(options, template, started)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught: SIGTERM (docker stop, a bench)
+        # must not kill the process before the embedded services are stopped, so it ends like Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    print("local gateway stopped", file=sys.stderr)
+    return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt()
+
+
+@contextmanager
+def embedded_services(*, aws: bool) -> Iterator[list[str]]:
+    """PostgreSQL unless DATABASE_URL is set, moto unless AWS_ENDPOINT_URL is set; stopped on exit."""
+    started: list[str] = []
+    with ExitStack() as stack:
+        if not _configured("database_url"):
+            from local_gateway import embedded
+
+            os.environ["DATABASE_URL"] = embedded.start_postgres(EMBEDDED_PG)
+            stack.callback(embedded.stop_postgres, EMBEDDED_PG)
+            started.append("postgres")
+        if aws and not _configured("aws_endpoint_url"):
+            os.environ["AWS_ENDPOINT_URL"] = _start_moto(stack)
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+            os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+            started.append("moto")
+        _reset_settings()
+        yield started
+
+
+def _configured(field: str) -> bool:
+    """Whether the environment (or .env) sets this setting, even to its default value."""
+    from shared.core.settings import get_settings
+
+    _reset_settings()
+    settings = get_settings()
+    return field in settings.model_fields_set and bool(getattr(settings, field))
+
+
+def _start_moto(stack: ExitStack) -> str:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # 0: a free port
+    server.start()
+    stack.callback(server.stop)
+    host, port = server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+def prepare_database() -> None:
+    """Migrate to head and restore the demo accounts (role, active, password), touching nothing else."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+    asyncio.run(_restore_demo_accounts())
+
+
+async def _restore_demo_accounts() -> None:
+    from shared.core import db
+    from shared.core.uow import UnitOfWork
+    from shared.users.services import ensure_user
+
+    try:
+        for email, password, role, full_name in DEMO_ACCOUNTS:
+            async with UnitOfWork() as uow:
+                await ensure_user(uow, email=email, password=password, role=role, full_name=full_name)
+    finally:
+        await db.dispose_all()
+
+
+def _banner(options: argparse.Namespace, template: sam.Template, started: list[str]) -> None:
+    from shared.core.settings import get_settings
+
+    settings = get_settings()
+    url = f"http://{options.host}:{options.port}"
+    database = settings.database_url.split("@")[-1]
+    lines = [
+        f"tourbook local gateway ({options.mode}" + (f", {options.workers} environments)" if
+                                                     options.mode == "isolated" else ")"),
+        f"  API          {url}/v1  ({len(template.routes)} routes, {len(template.functions)} functions)",
+        f"  Swagger UI   {url}/v1/docs",
+        f"  metrics      {url}/metrics",
+        f"  database     {database}" + ("  (embedded PostgreSQL, .data/pg)" if "postgres" in started else ""),
+        f"  cache        {settings.redis_url or 'in-process (REDIS_URL not set)'}",
+        f"  AWS          {settings.aws_endpoint_url}" + ("  (in-process moto)" if "moto" in started else ""),
+        f"  Pushgateway  {settings.pushgateway_url or 'off (PUSHGATEWAY_URL not set)'}",
+        "  demo users   admin@example.com / admin-password, user@example.com / user-password",
+        "Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+# -- invoke --------------------------------------------------------------------------------------------------
+
+
+def invoke(options: argparse.Namespace) -> int:
+    from shared.core.settings import get_settings
+
+    template = sam.load(options.template)
+    try:
+        function = template.function(options.function)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    try:
+        event: dict[str, Any] = json.loads(options.event.read_text()) if options.event else {}
+    except (OSError, ValueError) as exc:
+        print(f"Cannot read the event {options.event}: {exc}", file=sys.stderr)
+        return 2
+    _log_to_stderr()  # stdout is for the result only
+    if options.as_email and _production():
+        print("--as mints tokens: it is refused when ENVIRONMENT=production", file=sys.stderr)
+        return 2
+    with embedded_services(aws=False) as started:
+        if "postgres" in started:
+            prepare_database()
+        # One loop for the whole invocation, set as current: Mangum's handler runs on it, as on Lambda.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            if options.as_email:
+                token = loop.run_until_complete(mint_access_token(options.as_email))
+                if token is None:
+                    print(f"No active user {options.as_email}", file=sys.stderr)
+                    return 2
+                headers = event.setdefault("headers", {})
+                for name in [name for name in headers if name.lower() == "authorization"]:
+                    del headers[name]
+                headers["authorization"] = f"Bearer {token}"
+            try:
+                handler = import_handler(function)
+            except FunctionError as exc:
+                print(exc, file=sys.stderr)
+                return 1
+            try:
+                result = handler(event, LambdaContext(function, region=get_settings().aws_region))
+                if asyncio.iscoroutine(result):  # an `async def` handler, as the gateway accepts too
+                    result = loop.run_until_complete(result)
+            except Exception:
+                logger.exception("%s raised", function.logical_id)
+                return 1
+        finally:
+            loop.run_until_complete(release_clients())
+            loop.close()
+            asyncio.set_event_loop(None)
+    print(json.dumps(result, indent=2))
+    status = result.get("statusCode", 200) if isinstance(result, dict) else 200
+    return 0 if int(status) < 500 else 1
+
+
+async def mint_access_token(email: str) -> str | None:
+    """A fresh token family (one login) for `email` and an access token naming it."""
+    from sqlalchemy import select
+
+    from shared.core import tokens
+    from shared.core.orm import utcnow
+    from shared.core.uow import UnitOfWork
+    from shared.users.models import TokenFamily, User
+
+    async with UnitOfWork() as uow:
+        user = await uow.session.scalar(
+            select(User).where(User.email == email.strip().lower(), User.is_active)
+        )
+        if user is None:
+            return None
+        family = TokenFamily(user_id=user.id)
+        uow.session.add(family)
+        await uow.commit()
+        return tokens.issue_access_token(user_id=user.id, family_id=family.id, role=user.role, now=utcnow())
+
+
+def _production() -> bool:
+    from shared.core.settings import get_settings
+
+    if os.environ.get("ENVIRONMENT", "").strip().lower() == "production":
+        return True
+    try:
+        return get_settings().environment == "production"
+    except ValueError:  # settings that do not even load are no place to mint tokens
+        return True
+
+
+def _log_to_stderr() -> None:
+    from shared.core import logs
+
+    tourbook = logging.getLogger("tourbook")
+    if not tourbook.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logs.JsonFormatter())
+        tourbook.addHandler(handler)
+        tourbook.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+        tourbook.propagate = False
+
+
+# -- routes --------------------------------------------------------------------------------------------------
+
+
+def routes(options: argparse.Namespace) -> int:
+    template = sam.load(options.template)
+    rows = [(route.method, route.path, function.logical_id, f"{function.module}.{function.attribute}")
+            for function, route in template.routes]
+    rows += [("SCHEDULE", schedule.expression, function.logical_id, f"{function.module}.{function.attribute}")
+             for function in template.functions for schedule in function.schedules]
+    rows += [("SQS", trigger.queue_name, function.logical_id, f"{function.module}.{function.attribute}")
+             for function in template.functions for trigger in function.queues]
+    widths = [max([len(header), *(len(row[i]) for row in rows)])
+              for i, header in enumerate(("METHOD", "PATH", "FUNCTION", "HANDLER"))]
+    for row in [("METHOD", "PATH", "FUNCTION", "HANDLER"), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def _reset_settings() -> None:
+    from shared.core.settings import reset_settings
+
+    reset_settings()

@@ -1,0 +1,102 @@
+"""Writes events/<function>.json, one sample event per function: `python -m local_gateway.samples`.
+
+The events are what the gateway would send (events.http_event), so `sam local invoke -e` and
+`python -m local_gateway invoke` see the same thing. Endpoints that need a user are meant to be
+invoked with `--as EMAIL`; their samples carry no Authorization header.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from local_gateway import events, template as sam
+
+EVENTS_DIR = sam.ROOT / "events"
+SAMPLE_ID = "6f1c2a54-3d1e-4b7a-9c55-0d2f8e9a1b37"
+_TIME = {"time": "22/Nov/2026:12:00:00 +0000", "timeEpoch": 1795348800000}
+
+# Bodies and query strings that work on a fresh database with the demo accounts.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "RegisterUserFunction": {"body": {"email": "sample-7c1e9a@example.com", "password": "sample-password-1",
+                                      "full_name": "Sample User"}},
+    "LogInFunction": {"body": {"email": "user@example.com", "password": "user-password"}},
+    "RefreshTokensFunction": {"body": {"refresh_token": "rt_sample-refresh-token-from-a-login"}},
+    "LogOutFunction": {"body": {}},
+    "UpdateMeFunction": {"body": {"full_name": "Demo User"}},
+    "ListLoginsFunction": {"query": "limit=5"},
+    "ListToursFunction": {"query": "country=Portugal&tag=hiking&sort=price&limit=5"},
+    "CreateTourFunction": {"body": {
+        "title": "Sample Coastal Trail", "description": "Five days along the Atlantic cliffs.", "country": "Portugal",
+        "city": "Lisbon", "duration_days": 5, "price_cents": 89000, "currency": "EUR", "tags": ["hiking", "sea"],
+        "is_published": True,
+    }},
+    "UpdateTourFunction": {"body": {"price_cents": 92000}},
+    "RequestTourImageFunction": {"body": {"content_type": "image/jpeg"}},
+    "ListDeparturesFunction": {"query": "limit=5"},
+    "CreateDepartureFunction": {"body": {"starts_on": "2030-06-01", "capacity": 16}},
+    "UpdateDepartureFunction": {"body": {"capacity": 20}},
+    "CreateBookingFunction": {"body": {"departure_id": SAMPLE_ID, "seats": 2, "travellers": ["Ann Lee", "Bo Lee"]},
+                              "headers": [("idempotency-key", "sample-booking-1")]},
+    "ListBookingsFunction": {"query": "status=pending&limit=5"},
+    "PayBookingFunction": {"body": {"payment_token": "tok_ok"}, "headers": [("idempotency-key", "sample-pay-1")]},
+    "ListAllBookingsFunction": {"query": "limit=5"},
+    "CheckInFunction": {"body": {"code": "sample-check-in-code"}},
+}
+
+
+def sample_event(function: sam.Function) -> dict[str, Any]:
+    sample = SAMPLES.get(function.logical_id, {})
+    if function.routes:
+        return _http_sample(function, sample)
+    if function.schedules:
+        schedule = function.schedules[0]
+        if schedule.input is not None:
+            loaded: dict[str, Any] = json.loads(schedule.input)
+            return loaded
+        event = events.scheduled_event(f"local-{function.logical_id}{schedule.event_name}")
+        event.update(id=SAMPLE_ID, time="2026-11-22T12:00:00Z")
+        return event
+    if function.queues:
+        trigger = function.queues[0]
+        body = json.dumps(sample.get("body", {}))
+        return events.sqs_event([events.sqs_record(
+            body, queue_arn=f"arn:aws:sqs:eu-west-1:{sam.ACCOUNT_ID}:{trigger.queue_name}", message_id=SAMPLE_ID,
+            receipt_handle="sample-receipt-handle",
+        )])
+    return {}
+
+
+def _http_sample(function: sam.Function, sample: dict[str, Any]) -> dict[str, Any]:
+    route = function.routes[0]
+    parameters = {name: SAMPLE_ID for name in re.findall(r"\{([^}+]+)\+?\}", route.path)}
+    raw_path = re.sub(r"\{([^}+]+)\+?\}", lambda match: parameters[match[1]], route.path)
+    headers = [("host", "127.0.0.1:8000"), ("user-agent", "local-gateway-sample"), ("accept", "application/json"),
+               *sample.get("headers", [])]
+    body = b""
+    if "body" in sample:
+        body = json.dumps(sample["body"]).encode()
+        headers.append(("content-type", "application/json"))
+    event = events.http_event(
+        route.method if route.method != "ANY" else "GET", raw_path, route_key=route.route_key,
+        path_parameters=parameters, raw_query_string=sample.get("query", ""), headers=headers, body=body,
+    )
+    event["requestContext"].update(requestId=SAMPLE_ID.replace("-", ""), **_TIME)
+    return event
+
+
+def write_samples(template: sam.Template, directory: Path = EVENTS_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for function in template.functions:
+        path = directory / f"{function.name}.json"
+        path.write_text(json.dumps(sample_event(function), indent=2) + "\n")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written in write_samples(sam.load(sys.argv[1] if len(sys.argv) > 1 else sam.DEFAULT_TEMPLATE)):
+        print(written.relative_to(sam.ROOT))

@@ -1,0 +1,20 @@
+"""Errors of bookings."""
+from __future__ import annotations
+
+from shared.core.errors import AppError, ConflictError
+
+
+class SoldOutError(ConflictError):
+    code, title = "sold_out", "Not enough seats left"
+
+
+class DepartureClosedError(ConflictError):
+    code, title = "departure_closed", "The departure takes no bookings"
+
+
+class PaymentDeclinedError(AppError):
+    status, code, title = 402, "payment_declined", "Payment declined"
+
+
+class AlreadyCheckedInError(ConflictError):
+    code, title = "already_checked_in", "Already checked in"

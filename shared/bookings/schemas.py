@@ -1,0 +1,71 @@
+"""Request and response models of the booking endpoints."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+
+Status = Literal["pending", "confirmed", "cancelled", "expired", "completed"]
+Traveller = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class BookingCreate(Input):
+    departure_id: uuid.UUID
+    seats: int = Field(ge=1, le=10)
+    travellers: list[Traveller] = Field(default_factory=list, max_length=10)
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _travellers_fit(self) -> BookingCreate:
+        if len(self.travellers) > self.seats:
+            raise ValueError("more travellers than seats")
+        return self
+
+
+class PaymentIn(Input):
+    payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class BookingsQuery(PageQuery):
+    status: Status | None = None
+
+
+class AdminBookingsQuery(BookingsQuery):
+    tour_id: uuid.UUID | None = None
+    departure_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+
+
+class BookingOut(Output):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    tour_id: uuid.UUID
+    departure_id: uuid.UUID
+    starts_on: dt.date
+    seats: int
+    travellers: list[str]
+    note: str | None
+    total_cents: int
+    currency: str
+    status: Status
+    expires_at: UtcDatetime | None
+    checked_in_at: UtcDatetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+BookingPage = Page[BookingOut]
+
+
+class TicketOut(Output):
+    booking_id: uuid.UUID
+    code: str
+    qr_svg: str
+
+
+class CheckInIn(Input):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -1,0 +1,288 @@
+"""Bookings: seats taken atomically, paid once, cancelled, expired and completed without losing a seat.
+
+Every change of a booking's seats changes `departure.seats_taken` in the same transaction, with one
+conditional UPDATE, so the seats of pending and confirmed bookings never exceed capacity whatever
+the concurrency (a CHECK constraint backs it). Events go to the outbox in the same transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select, tuple_, update
+
+from shared.bookings import payments, schemas, tickets
+from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
+from shared.bookings.models import HOLDING, Booking
+from shared.core import idempotency, outbox
+from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
+from shared.core.orm import utcnow
+from shared.core.schemas import Page, decode_cursor, encode_cursor
+from shared.core.settings import get_settings
+from shared.core.uow import UnitOfWork
+from shared.tours import readmodel
+from shared.tours.models import Departure, Tour
+from shared.users import services as user_services
+from shared.users.models import User
+
+PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
+JOB_BATCH = 500
+
+
+async def create_booking(
+    uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None
+) -> Booking:
+    """Hold seats on a departure for the hold time; the price is computed here, never sent."""
+    now = utcnow()
+    taken = (await uow.session.execute(
+        update(Departure)
+        .where(
+            Departure.id == data.departure_id, Departure.tour_id == Tour.id, Tour.is_published,
+            Departure.status == "open", Departure.starts_on > now.date(),
+            Departure.seats_taken + data.seats <= Departure.capacity,
+        )
+        .values(seats_taken=Departure.seats_taken + data.seats)
+        .returning(
+            Departure.tour_id, Departure.starts_on, Departure.capacity - Departure.seats_taken,
+            func.coalesce(Departure.price_cents, Tour.price_cents), Tour.currency, Tour.duration_days,
+        )
+    )).one_or_none()
+    if taken is None:
+        await _refuse(uow, data, today=now.date())
+    assert taken is not None
+    tour_id, starts_on, seats_left, unit_price, currency, days = taken
+    booking = Booking(
+        id=uuid.uuid4(), user_id=user.id, tour_id=tour_id, departure_id=data.departure_id, starts_on=starts_on,
+        ends_on=starts_on + dt.timedelta(days=days - 1), seats=data.seats, travellers=data.travellers,
+        note=data.note, total_cents=unit_price * data.seats, currency=currency, status="pending",
+        expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), created_at=now, updated_at=now,
+    )
+    uow.session.add(booking)
+    _event(uow, "booking.created", booking)
+    await idempotency.complete(uow, claim, status=201, body=_body(booking))
+    await uow.commit()
+    await readmodel.seats_changed({data.departure_id: seats_left})
+    return booking
+
+
+async def get_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> Booking:
+    """One booking, for its owner or an admin; anyone else is told it does not exist."""
+    booking = await uow.session.get(Booking, booking_id)
+    if booking is None or not (booking.user_id == caller.id or caller.role == "admin"):
+        raise NotFoundError("No such booking")
+    return booking
+
+
+async def list_bookings(uow: UnitOfWork, *, query: schemas.AdminBookingsQuery, user_id: uuid.UUID | None
+                        ) -> schemas.BookingPage:
+    """Bookings, newest first; `user_id` set restricts them to that user."""
+    statement = select(Booking)
+    filters = {"status": query.status, "tour_id": query.tour_id, "departure_id": query.departure_id,
+               "user_id": user_id or query.user_id}
+    for name, value in filters.items():
+        if value is not None:
+            statement = statement.where(getattr(Booking, name) == value)
+    if query.cursor:
+        created, booking_id = decode_cursor(query.cursor, 2)
+        try:
+            position = (dt.datetime.fromisoformat(created), uuid.UUID(booking_id))
+        except (TypeError, ValueError):
+            raise BadRequestError("The cursor is not valid") from None
+        statement = statement.where(tuple_(Booking.created_at, Booking.id) < position)
+    rows = list(await uow.session.scalars(
+        statement.order_by(Booking.created_at.desc(), Booking.id.desc()).limit(query.limit + 1)
+    ))
+    last = rows[query.limit - 1] if len(rows) > query.limit else None
+    return Page(
+        items=[schemas.BookingOut.model_validate(row) for row in rows[: query.limit]],
+        next_cursor=encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None,
+    )
+
+
+async def pay_booking(
+    uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID, data: schemas.PaymentIn,
+    claim: idempotency.Claim | None = None,
+) -> Booking:
+    """Pay a pending, unexpired booking; no transaction or lock is held while the provider works."""
+    now = utcnow()
+    booking = await _for_update(uow, booking_id, caller, owner_only=True)
+    if booking.status != "pending" or booking.expires_at is None or booking.expires_at <= now:
+        raise InvalidStateError(f"A {booking.status} booking cannot be paid" if booking.status != "pending"
+                                else "The hold on these seats has expired")
+    if booking.payment_started_at is not None and booking.payment_started_at > now - PAYMENT_LOCK:
+        raise InvalidStateError("A payment for this booking is already under way")
+    booking.payment_started_at = now
+    amount, currency = booking.total_cents, booking.currency
+    await uow.commit()  # the expiry job now leaves this booking alone while we are at the provider
+
+    charge = await payments.provider().charge(
+        token=data.payment_token, amount_cents=amount, currency=currency,
+        idempotency_key=f"{booking_id}:{data.payment_token}",
+    )
+
+    booking = await _for_update(uow, booking_id, caller, owner_only=True)
+    booking.payment_started_at = None
+    if not charge.approved:
+        await uow.commit()
+        raise PaymentDeclinedError(charge.reason or "The payment was declined")
+    booking.status, booking.expires_at, booking.payment_reference = "confirmed", None, charge.reference
+    booking.updated_at = utcnow()
+    _event(uow, "booking.confirmed", booking)
+    await idempotency.complete(uow, claim, status=200, body=_body(booking))
+    await uow.commit()
+    return booking
+
+
+async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> Booking:
+    """Cancel a pending or confirmed booking and give its seats back, in one transaction."""
+    booking = await _for_update(uow, booking_id, caller, owner_only=False)
+    if booking.status not in HOLDING:
+        raise InvalidStateError(f"A {booking.status} booking cannot be cancelled")
+    if caller.role != "admin":
+        if booking.checked_in_at is not None:
+            raise InvalidStateError("A checked-in booking cannot be cancelled")
+        if booking.starts_on <= utcnow().date():
+            raise InvalidStateError("The trip has started: the booking can no longer be cancelled")
+    left = await _release(uow, [booking], "cancelled", "booking.cancelled")
+    await uow.commit()
+    await readmodel.seats_changed(left)
+    return booking
+
+
+async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
+    """Cancel a departure and every pending or confirmed booking on it (owners are notified)."""
+    departure = await uow.session.scalar(select(Departure).where(Departure.id == departure_id).with_for_update())
+    if departure is None:
+        raise NotFoundError("No such departure")
+    bookings = list(await uow.session.scalars(
+        select(Booking).where(Booking.departure_id == departure_id, Booking.status.in_(HOLDING)).with_for_update()
+    ))
+    left = await _release(uow, bookings, "cancelled", "booking.cancelled") if bookings else {}
+    departure.status = "cancelled"
+    await uow.commit()
+    await readmodel.tour_changed(uow, departure.tour_id, departures=True)
+    await readmodel.seats_changed(left or {departure_id: departure.seats_left})
+
+
+async def close_account(uow: UnitOfWork, *, user: User) -> None:
+    """Delete the caller's account: future bookings are cancelled in the same transaction."""
+    future = list(await uow.session.scalars(
+        select(Booking).where(Booking.user_id == user.id, Booking.status.in_(HOLDING),
+                              Booking.starts_on > utcnow().date()).with_for_update()
+    ))
+    left = await _release(uow, future, "cancelled", "booking.cancelled") if future else {}
+    await user_services.delete_me(uow, user=user)  # commits
+    await readmodel.seats_changed(left)
+
+
+async def expire_pending(uow: UnitOfWork, *, now: dt.datetime | None = None) -> int:
+    """Job: pending bookings past their hold expire and give their seats back. Safe twice at once."""
+    now = now or utcnow()
+    due = select(Booking.id).where(
+        Booking.status == "pending", Booking.expires_at < now,
+        (Booking.payment_started_at.is_(None)) | (Booking.payment_started_at < now - PAYMENT_LOCK),
+    )
+    return await _run_job(uow, due, "pending", "expired", "booking.expired")
+
+
+async def complete_finished(uow: UnitOfWork, *, today: dt.date | None = None) -> int:
+    """Job: confirmed bookings whose trip has ended are completed. Safe twice at once."""
+    due = select(Booking.id).where(Booking.status == "confirmed", Booking.ends_on < (today or utcnow().date()))
+    return await _run_job(uow, due, "confirmed", "completed", "booking.completed")
+
+
+async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: str, event: str) -> int:
+    done = 0
+    while True:
+        # SKIP LOCKED: a second run at the same time takes other rows, never the same ones twice.
+        batch = list(await uow.session.scalars(
+            select(Booking).where(Booking.id.in_(due.limit(JOB_BATCH).scalar_subquery()), Booking.status == was)
+            .with_for_update(skip_locked=True)
+        ))
+        if not batch:
+            return done
+        left = await _release(uow, batch, becomes, event)
+        await uow.commit()
+        await readmodel.seats_changed(left)
+        done += len(batch)
+
+
+async def _release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str) -> dict[uuid.UUID, int]:
+    """Move bookings out of pending/confirmed and return their seats; the new seats left per departure."""
+    seats: dict[uuid.UUID, int] = defaultdict(int)
+    now = utcnow()
+    for booking in bookings:
+        seats[booking.departure_id] += booking.seats
+        booking.status, booking.expires_at, booking.updated_at = status, None, now
+        _event(uow, event, booking)
+    left: dict[uuid.UUID, int] = {}
+    for departure_id in sorted(seats):  # a fixed order: two jobs never wait on each other's rows
+        left[departure_id] = int(await uow.session.scalar(
+            update(Departure).where(Departure.id == departure_id)
+            .values(seats_taken=Departure.seats_taken - seats[departure_id])
+            .returning(Departure.capacity - Departure.seats_taken)
+        ) or 0)
+    return left
+
+
+async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.date) -> None:
+    """Why the seats could not be taken: unknown, closed or sold out."""
+    found = (await uow.session.execute(
+        select(Departure, Tour.is_published).join(Tour, Tour.id == Departure.tour_id)
+        .where(Departure.id == data.departure_id)
+    )).one_or_none()
+    if found is None or not found[1]:
+        raise NotFoundError("No such departure")
+    departure: Departure = found[0]
+    if departure.status != "open" or departure.starts_on <= today:
+        raise DepartureClosedError(f"This departure is {departure.status if departure.status != 'open' else 'past'}")
+    raise SoldOutError(f"Only {departure.seats_left} seats left", extra={"seats_left": departure.seats_left})
+
+
+async def _for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, owner_only: bool) -> Booking:
+    booking = await uow.session.scalar(
+        select(Booking).where(Booking.id == booking_id).with_for_update().execution_options(populate_existing=True)
+    )
+    allowed = booking is not None and (booking.user_id == caller.id or (caller.role == "admin" and not owner_only))
+    if booking is None or not allowed:
+        raise NotFoundError("No such booking")
+    return booking
+
+
+def _event(uow: UnitOfWork, type: str, booking: Booking) -> None:
+    outbox.record(uow, type, aggregate_id=booking.id, user_id=booking.user_id,
+                  payload=schemas.BookingOut.model_validate(booking).model_dump(mode="json"))
+
+
+def _body(booking: Booking) -> bytes:
+    return schemas.BookingOut.model_validate(booking).model_dump_json().encode()
+
+
+async def ticket(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> schemas.TicketOut:
+    """The check-in code and its QR code, for a confirmed booking of the caller."""
+    booking = await get_booking(uow, caller=caller, booking_id=booking_id)
+    if booking.user_id != caller.id:
+        raise NotFoundError("No such booking")
+    if booking.status != "confirmed":
+        raise InvalidStateError(f"A {booking.status} booking has no ticket")
+    code = tickets.code_for(booking.id)
+    return schemas.TicketOut(booking_id=booking.id, code=code, qr_svg=tickets.qr_svg(code))
+
+
+async def check_in(uow: UnitOfWork, *, code: str) -> Booking:
+    """Admit the holder of a ticket, once."""
+    booking_id = tickets.booking_of(code)
+    booking = await uow.session.scalar(
+        select(Booking).where(Booking.id == booking_id).with_for_update().execution_options(populate_existing=True)
+    ) if booking_id else None
+    if booking is None:
+        raise NotFoundError("No booking has this code")
+    if booking.checked_in_at is not None:
+        raise AlreadyCheckedInError(f"Checked in at {booking.checked_in_at:%Y-%m-%d %H:%M} UTC")
+    if booking.status != "confirmed":
+        raise InvalidStateError(f"A {booking.status} booking cannot check in")
+    booking.checked_in_at = booking.updated_at = utcnow()
+    await uow.commit()
+    return booking

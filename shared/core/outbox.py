@@ -1,0 +1,34 @@
+"""The transactional outbox: events are rows written with the change they describe, published later."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.core.orm import Base, created_at, uuid_pk
+from shared.core.uow import UnitOfWork
+
+
+class OutboxEvent(Base):
+    """An event written in the transaction of the change it describes; a relay publishes it later."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_unpublished", "created_at", postgresql_where="published_at IS NULL"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    type: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = created_at()
+    published_at: Mapped[dt.datetime | None]
+
+
+def record(uow: UnitOfWork, type: str, *, aggregate_id: uuid.UUID, user_id: uuid.UUID | None,
+           payload: dict[str, Any]) -> None:
+    """Add an event to the current transaction: it exists exactly when the change does."""
+    uow.session.add(OutboxEvent(type=type, aggregate_id=aggregate_id, user_id=user_id, payload=payload))

@@ -1,0 +1,11 @@
+"""What each function may pay for at cold start and be allowed by IAM, by handler module name."""
+from __future__ import annotations
+
+# They call AWS (S3 presigned URLs, uploads, SQS): only these get IAM policies and may load boto3.
+AWS_FUNCTIONS = frozenset({
+    "list_tours", "get_tour", "create_tour", "update_tour", "request_tour_image", "confirm_tour_image",
+})
+# They hash or check passwords (bcrypt is imported lazily, so even they only load it when called).
+PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "update_me"})
+# They serve files: no database, cache or tokens.
+DOCS_FUNCTIONS = frozenset({"get_openapi", "get_docs"})

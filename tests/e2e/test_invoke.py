@@ -1,0 +1,82 @@
+"""`python -m local_gateway invoke`: one function, one event file, like `sam local invoke` without Docker."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from local_gateway import events
+from tests.e2e.test_auth_journeys import PASSWORD, unique_email
+from tests.services import ROOT
+
+
+Outcome = tuple[int, dict[str, Any] | None, str]
+
+
+def invoke_all(*invocations: tuple[str, ...], **environment: str) -> list[Outcome]:
+    """Run `python -m local_gateway invoke ...` for each argument tuple, at the same time."""
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "local_gateway", "invoke", *args], cwd=ROOT, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **environment})
+        for args in invocations
+    ]
+    outcomes = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=60)
+        outcomes.append((process.returncode, json.loads(stdout) if stdout.strip() else None, stderr))
+    return outcomes
+
+
+def invoke(*args: str, **environment: str) -> Outcome:
+    return invoke_all(args, **environment)[0]
+
+
+def test_health_from_its_sample_event(database_url: str) -> None:
+    code, result, stderr = invoke("GetHealthFunction", "--event", "events/get_health.json")
+
+    assert code == 0, stderr
+    assert result is not None and result["statusCode"] == 200
+    assert json.loads(result["body"])["checks"]["database"] == "ok"
+    assert '"function":"get_health"' in stderr  # the function's logs go to stderr, the result to stdout
+
+
+def test_me_as_an_existing_user(database_url: str, tmp_path: Path) -> None:
+    email = unique_email()
+    register_event = tmp_path / "register.json"
+    register_event.write_text(json.dumps(events.http_event(
+        "POST", "/v1/auth/register", route_key="POST /v1/auth/register",
+        headers=[("content-type", "application/json")],
+        body=json.dumps({"email": email, "password": PASSWORD}).encode(),
+    )))
+    registered, _, stderr = invoke("RegisterUserFunction", "-e", str(register_event))
+    assert registered == 0, stderr
+
+    (code, result, stderr), (anonymous, unauthorized, _) = invoke_all(
+        ("GetMeFunction", "--event", "events/get_me.json", "--as", email),
+        ("GetMeFunction", "--event", "events/get_me.json"),
+    )
+
+    assert code == 0, stderr
+    assert result is not None and result["statusCode"] == 200
+    assert json.loads(result["body"])["email"] == email.lower()
+    assert anonymous == 0 and unauthorized is not None and unauthorized["statusCode"] == 401  # 4xx is not a failure
+
+
+def test_minting_tokens_is_refused_in_production(database_url: str) -> None:
+    code, result, stderr = invoke("GetMeFunction", "--event", "events/get_me.json", "--as", "user@example.com",
+                                  ENVIRONMENT="production")
+
+    assert (code, result) == (2, None)
+    assert "production" in stderr
+
+
+def test_an_unknown_function_or_user_is_an_error(database_url: str) -> None:
+    (unknown_function, _, functions), (unknown_user, _, users) = invoke_all(
+        ("NoSuchFunction",), ("GetMeFunction", "--as", unique_email()),
+    )
+
+    assert unknown_function == 2 and "GetMeFunction" in functions
+    assert unknown_user == 2 and "No active user" in users
