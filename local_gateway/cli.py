@@ -21,10 +21,6 @@ from local_gateway.runtime import MODES, FunctionError, LambdaContext, import_ha
 logger = logging.getLogger("local_gateway")
 ROOT = sam.ROOT
 EMBEDDED_PG = ROOT / ".data" / "pg"
-DEMO_ACCOUNTS = (
-    ("admin@example.com", "admin-password", "admin", "Demo Admin"),
-    ("user@example.com", "user-password", "user", "Demo User"),
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,6 +85,7 @@ def serve(options: argparse.Namespace) -> int:
             os.environ.setdefault("DB_POOL_SIZE", "10")
         _reset_settings()
         prepare_database()
+        prepare_bucket()
         app = create_app(template, mode=options.mode, workers=options.workers, schedules=options.schedules,
                          queues=options.queues)
         config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
@@ -141,6 +138,7 @@ def _configured(field: str) -> bool:
 def _start_moto(stack: ExitStack) -> str:
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's web server logs every request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # 0: a free port
     server.start()
     stack.callback(server.stop)
@@ -149,27 +147,34 @@ def _start_moto(stack: ExitStack) -> str:
 
 
 def prepare_database() -> None:
-    """Migrate to head and restore the demo accounts (role, active, password), touching nothing else."""
+    """Migrate to head, restore the demo accounts and make sure the demo catalogue is there and bookable."""
     from alembic import command
     from alembic.config import Config
 
     config = Config(str(ROOT / "alembic.ini"))
     config.attributes["configure_logger"] = False
     command.upgrade(config, "head")
-    asyncio.run(_restore_demo_accounts())
+    asyncio.run(_load_demo_data())
 
 
-async def _restore_demo_accounts() -> None:
-    from shared.core import db
+def prepare_bucket() -> None:
+    """The uploads bucket, on the local S3 (moto or LocalStack)."""
+    from shared.core import uploads
+
+    uploads.ensure_bucket()
+
+
+async def _load_demo_data() -> None:
+    from local_gateway.demo import load_demo_data
+    from shared.core import cache, db
     from shared.core.uow import UnitOfWork
-    from shared.users.services import ensure_user
 
     try:
-        for email, password, role, full_name in DEMO_ACCOUNTS:
-            async with UnitOfWork() as uow:
-                await ensure_user(uow, email=email, password=password, role=role, full_name=full_name)
+        async with UnitOfWork() as uow:
+            await load_demo_data(uow)
     finally:
         await db.dispose_all()
+        await cache.close()
 
 
 def _banner(options: argparse.Namespace, template: sam.Template, started: list[str]) -> None:

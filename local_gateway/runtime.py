@@ -108,16 +108,7 @@ async def release_clients() -> None:
     from shared.core import cache, db
 
     await db.dispose_all()
-    close = getattr(cache, "close", None)
-    if close is not None:
-        await close()
-        return
-    # No public hook in shared.core.cache (yet): close this loop's Redis client, if it made one.
-    caches = getattr(cache, "_caches", None)
-    found = caches.pop(asyncio.get_running_loop(), None) if caches is not None else None
-    client = getattr(getattr(found, "backend", None), "_client", None)
-    if client is not None:
-        await client.aclose()
+    await cache.close()
 
 
 class Runtime:

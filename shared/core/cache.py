@@ -126,6 +126,9 @@ class RedisBackend:
     async def ping(self) -> None:
         await self._client.ping()
 
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
 
 class Cache:
     """Never raises: a failing Redis reads as a miss, and counters fall back to this process."""
@@ -278,6 +281,14 @@ def _create_cache() -> Cache:
         retry=Retry(NoBackoff(), 0),  # a failed call is a miss; retrying would only add latency
     )
     return Cache(RedisBackend(client), fallback=_process_store())
+
+
+async def close() -> None:
+    """Close the running loop's Redis client (the end of an execution environment)."""
+    with _lock:
+        cache = _caches.pop(asyncio.get_running_loop(), None)
+    if cache is not None and isinstance(cache.backend, RedisBackend):
+        await cache.backend.aclose()
 
 
 def reset() -> None:
