@@ -70,7 +70,9 @@ def cold_start(result: dict[str, Any]) -> list[str]:
                      "bare 3rd-party import wall / CPU (median)", "own-code overhead wall / CPU (≤ 15%)",
                      "overhead vs full 3rd-party closure wall / CPU", "peak RSS MB (≤ 100)",
                      "recommended MemorySize", "template MemorySize"], rows)
-    lines += ["### Where the import time goes (python -X importtime, median of 3 runs, ms)", ""]
+    runs = data.get("importtime_runs", 1)
+    lines += [f"### Where the import time goes (python -X importtime, {runs} run(s) per function, ms; "
+              "-X importtime inflates every number, compare them with each other)", ""]
     seen: dict[str, dict[str, Any]] = {}
     rows = []
     for logical_id, info in data["functions"].items():
@@ -148,7 +150,20 @@ def gateway(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-RENDERERS = {"cold_start": cold_start, "warm": warm, "metrics_push": metrics_push, "gateway": gateway}
+def import_breakdown(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    lines = ["## Import breakdown (python -m bench.run --only import_breakdown)", "", _machine(result), "",
+             f"{data['runs']} fresh processes per step, round-robin; import CPU time, median, ms.", ""]
+    for logical_id, rows in data["functions"].items():
+        lines += [f"**{logical_id}**", ""]
+        lines += _table(["step", "import CPU", "added", "vs bare", "import wall"],
+                        [[row["step"], row["import_cpu_ms"], row["added_cpu_ms"] if row["added_cpu_ms"] is not None
+                          else "", _pct(row["vs_bare"]), row["import_wall_ms"]] for row in rows])
+    return lines
+
+
+RENDERERS = {"cold_start": cold_start, "warm": warm, "metrics_push": metrics_push, "gateway": gateway,
+             "import_breakdown": import_breakdown}
 
 
 def render() -> str:
@@ -156,7 +171,7 @@ def render() -> str:
     for name, renderer in RENDERERS.items():
         result = read_result(name)
         if result is None:
-            lines += [f"## {name}: not run yet", ""]
+            lines += [] if name == "import_breakdown" else [f"## {name}: not run yet", ""]
         elif "skipped" in result:
             lines += [f"## {name}: skipped — {result['skipped']}", ""]
         else:

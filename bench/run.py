@@ -1,7 +1,8 @@
 """python -m bench.run [--only NAME ...]: run the benches, write bench/results/NAME.json and summary.md.
 
-NAME is one of cold_start, warm, metrics_push, gateway (in that order by default). Every bench is
-bounded: fixed numbers of processes, calls and wrk seconds; the whole run takes about five minutes.
+NAME is one of cold_start, warm, metrics_push, gateway (all four, in that order, by default) or
+import_breakdown (only when named). Every bench is bounded: fixed numbers of processes, calls and wrk
+seconds, and the cold-start rounds stop at a time budget; the default run takes about six minutes.
 """
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import cold_start, gateway, report, warm
+from bench import cold_start, gateway, import_breakdown, report, warm
 from bench.common import PYTHON, ROOT, log, machine, read_result, write_result
 
 BENCHES = ("cold_start", "warm", "metrics_push", "gateway")
+EXTRA = ("import_breakdown",)  # run only when named with --only
 
 
 def _gateway_available() -> bool:
@@ -36,23 +38,24 @@ def _warm_mean() -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--only", action="append", choices=BENCHES, metavar="NAME",
-                        help=f"run only this bench (repeatable): {', '.join(BENCHES)}")
+    parser.add_argument("--only", action="append", choices=BENCHES + EXTRA, metavar="NAME",
+                        help=f"run only this bench (repeatable): {', '.join(BENCHES + EXTRA)}")
     parser.add_argument("--runs", type=int, default=15, help="cold start: processes per variant (default 15)")
-    parser.add_argument("--cold-budget", type=float, default=210,
+    parser.add_argument("--cold-budget", type=float, default=150,
                         help="cold start: stop adding rounds after this many seconds, at least 5 rounds (0: no limit, "
-                             "default 210)")
+                             "default 150)")
     parser.add_argument("--calls", type=int, default=2000, help="warm and push loops: calls (default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="gateway: wrk rounds per server (default 3)")
     parser.add_argument("--seconds", type=int, default=10, help="gateway: seconds per wrk run (default 10)")
     options = parser.parse_args(argv)
-    selected = [name for name in BENCHES if not options.only or name in options.only]
+    selected = [name for name in BENCHES + EXTRA if name in (options.only or BENCHES)]
 
     runners: dict[str, Callable[[], dict[str, Any]]] = {
         "cold_start": lambda: cold_start.run(runs=options.runs, budget_s=options.cold_budget),
         "warm": lambda: warm.run_warm(calls=options.calls),
         "metrics_push": lambda: warm.run_push(calls=options.calls, warm_mean_ms=_warm_mean()),
         "gateway": lambda: gateway.run(rounds=options.rounds, seconds=options.seconds),
+        "import_breakdown": lambda: import_breakdown.run(runs=max(5, options.runs // 2)),
     }
     failed = 0
     for name in selected:

@@ -9,7 +9,7 @@ import weakref
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event, pool
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from shared.core import metrics
@@ -40,15 +40,15 @@ def create_engine(**overrides: Any) -> AsyncEngine:
     }
     options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if settings.db_pooler_safe:
-        # Transaction-mode poolers hand each transaction another server connection,
-        # so prepared statements must not outlive a statement.
+        # Transaction-mode poolers hand each transaction another server connection, so prepared
+        # statements must not outlive a statement. The connection to the pooler itself is kept:
+        # reconnecting on every invocation would cost far more than it saves.
         connect_args |= {
             "statement_cache_size": 0,
             "prepared_statement_cache_size": 0,
             "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
         }
-        options["poolclass"] = pool.NullPool
-    elif "poolclass" not in overrides:
+    if "poolclass" not in overrides:
         options |= {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_recycle": 1800}
     engine = create_async_engine(settings.database_url, connect_args=connect_args, **(options | overrides))
     _time_statements(engine)

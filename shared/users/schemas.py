@@ -4,16 +4,29 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, EmailStr, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, model_validator
 
-from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, PresignedPost, UtcDatetime
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128, strip_whitespace=False)]
+
+
+def _valid_email(value: str) -> str:
+    # Imported here: only registration validates addresses, and every other function would pay for it.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+
+
+Email = Annotated[str, StringConstraints(min_length=3, max_length=320), AfterValidator(_valid_email)]
 FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class RegisterIn(Input):
-    email: EmailStr
+    email: Email
     password: Password
     full_name: FullName | None = None
 
@@ -77,3 +90,38 @@ class LoginsQuery(PageQuery):
 
 
 LoginEventPage = Page[LoginEventOut]
+
+
+class AvatarUploadIn(Input):
+    content_type: ImageType
+
+
+class AvatarUploadOut(Output):
+    upload: PresignedPost
+    key: str
+    expires_in: int
+
+
+class AvatarConfirmIn(Input):
+    key: str = Field(min_length=1, max_length=300)
+
+
+class AdminUsersQuery(PageQuery):
+    q: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Literal["user", "admin"] | None = None
+    is_active: bool | None = None
+
+
+class AdminUserUpdate(Input):
+    role: Literal["user", "admin"] | None = None
+    is_active: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> AdminUserUpdate:
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        return self
+
+
+UserPage = Page[UserOut]

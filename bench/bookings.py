@@ -1,0 +1,460 @@
+"""Bench 5: POST /v1/bookings through the inprocess gateway — correctness under contention, then throughput.
+
+The gateway is `python -m local_gateway serve --mode inprocess` (a subprocess, its defaults: a pool of 10
+connections + 10 overflow, the access log on, Redis for the cache) on the bench database, migrated first.
+The load generator is this process (httpx.AsyncClient, 32 connections, 32 workers taking requests from one
+queue); users and the tour are made over HTTP, the demo admin (restored by every gateway start) makes the
+tour and its departures.
+
+(a) contention: 1000 attempts of 1–3 seats (seeded) on one 50-seat departure: sold seats, refusals by code,
+    5xx, latency; afterwards the database must agree (seats taken = seats of the 201s, capacity invariant).
+(b) throughput: 1-seat bookings on a fresh 1000-seat departure, at most 1000 attempts and at most SECONDS,
+    so every attempt fits: successful bookings/s. In the same run, against the same PostgreSQL, pgbench
+    runs the conditional UPDATE that takes the seats (`pgbench -n -M prepared -c 32 -j 2 -T SECONDS`) on a
+    scratch departure; the statement wraps the count (`% capacity`) so that it always matches and never
+    breaks the CHECK constraints (capacity ≤ 1000), and the row is reset afterwards. Rounds alternate.
+Beside the rates: the database statements and Redis calls per booking (from the gateway's own /metrics),
+and the CPU per booking of the gateway process, of PostgreSQL and of the load generator.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import random
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.common import PYTHON, REDIS_URL, ROOT, free_port, log
+from bench.gateway import cpu_seconds
+from bench.stats import percentile, summary
+
+DATABASE_URL = os.environ.get(
+    "BENCH_BOOKINGS_DATABASE_URL", "postgresql+asyncpg://tourbook:tourbook@127.0.0.1:5432/tourbook_bench")
+DEMO_ADMIN = {"email": "admin@example.com", "password": "admin-password"}
+PASSWORD = "bench-password-123"
+CONCURRENCY = 32
+CONTENTION_CAPACITY = 50
+CONTENTION_ATTEMPTS = 1000
+THROUGHPUT_CAPACITY = 1000
+TARGET_RATIO = 0.25
+USERS = 8
+
+
+# -- the gateway ---------------------------------------------------------------------------------------------
+
+
+def _environment() -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT", "DB_POOL_SIZE")}
+    env.update({
+        "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "PUSHGATEWAY_URL": "", "LOG_LEVEL": "INFO",
+        "REGISTER_MAX_PER_IP": "1000000",  # every bench user registers from 127.0.0.1
+    })
+    return env
+
+
+def migrate() -> None:
+    alembic = Path(PYTHON).with_name("alembic")
+    command = [str(alembic)] if alembic.exists() else [PYTHON, "-m", "alembic"]
+    subprocess.run([*command, "upgrade", "head"], cwd=ROOT, env=_environment(), check=True, capture_output=True,
+                   timeout=120)
+
+
+@dataclass
+class Gateway:
+    url: str
+    pid: int
+    stderr: Any = None
+
+    def errors(self) -> list[str]:
+        """The lines of the gateway's stderr that report an error (it logs only warnings and worse)."""
+        self.stderr.seek(0)
+        lines = self.stderr.read().decode(errors="replace").splitlines()
+        return [line[:300] for line in lines if re.search(r"error|exception|traceback", line, re.I)]
+
+
+@contextmanager
+def serving(timeout: float = 120.0) -> Iterator[Gateway]:
+    """The inprocess gateway on a free port; stopped (by its own pid) on the way out."""
+    port = free_port()
+    command = [PYTHON, "-m", "local_gateway", "serve", "--mode", "inprocess", "--host", "127.0.0.1",
+               "--port", str(port), "--no-schedules", "--no-queues"]
+    stderr = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, cwd=ROOT, env=_environment(), stdout=subprocess.DEVNULL, stderr=stderr)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                stderr.seek(0)
+                raise RuntimeError(f"the gateway exited with {process.returncode}:\n"
+                                   f"{stderr.read().decode(errors='replace')[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the gateway did not answer within {timeout:.0f} s")
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        yield Gateway(url, process.pid, stderr)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        stderr.close()
+
+
+# -- set-up over HTTP ----------------------------------------------------------------------------------------
+
+
+def _bearer(client: httpx.Client, email: str, password: str) -> dict[str, str]:
+    response = client.post("/v1/auth/login", json={"email": email, "password": password})
+    response.raise_for_status()
+    return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _users(client: httpx.Client, count: int) -> list[dict[str, str]]:
+    headers = []
+    for _ in range(count):
+        email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
+        client.post("/v1/auth/register", json={"email": email, "password": PASSWORD}).raise_for_status()
+        headers.append(_bearer(client, email, PASSWORD))
+    return headers
+
+
+class Catalogue:
+    """A tour of this run, and departures on it (one per day, as the API requires)."""
+
+    def __init__(self, client: httpx.Client, *, published: bool = True) -> None:
+        self.client = client
+        self.admin = _bearer(client, DEMO_ADMIN["email"], DEMO_ADMIN["password"])
+        tour = client.post("/v1/tours", headers=self.admin, json={
+            "title": f"Bench tour {uuid.uuid4().hex[:8]}", "description": "Made by bench/bookings.py.",
+            "country": "Benchland", "city": "Loadville", "duration_days": 3, "price_cents": 10_000,
+            "currency": "EUR", "is_published": published,
+        })
+        tour.raise_for_status()
+        self.tour_id = str(tour.json()["id"])
+        self.days = 30
+
+    def departure(self, capacity: int) -> str:
+        self.days += 1
+        starts_on = (dt.date.today() + dt.timedelta(days=self.days)).isoformat()
+        response = self.client.post(f"/v1/tours/{self.tour_id}/departures", headers=self.admin,
+                                    json={"starts_on": starts_on, "capacity": capacity})
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+
+# -- the load generator --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int  # 0: no HTTP response
+    code: str | None
+    seats: int
+    latency_s: float
+
+
+async def _fire(url: str, jobs: list[tuple[dict[str, str], dict[str, Any]]], *, seconds: float | None = None
+                ) -> tuple[list[Outcome], float]:
+    """`jobs` from CONCURRENCY workers sharing one queue, until done or `seconds` passed; (outcomes, elapsed)."""
+    outcomes: list[Outcome] = []
+    queue = iter(jobs)
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        deadline = started + seconds if seconds else None
+
+        async def worker() -> None:
+            for headers, body in queue:
+                if deadline is not None and time.perf_counter() > deadline:
+                    return
+                sent = time.perf_counter()
+                try:
+                    response = await client.post("/v1/bookings", headers=headers, json=body)
+                except httpx.HTTPError as error:
+                    outcomes.append(Outcome(0, type(error).__name__, body["seats"], time.perf_counter() - sent))
+                    continue
+                code = response.json().get("code") if response.status_code >= 400 else None
+                outcomes.append(Outcome(response.status_code, code, body["seats"], time.perf_counter() - sent))
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return outcomes, time.perf_counter() - started
+
+
+def _latency(outcomes: list[Outcome]) -> dict[str, Any]:
+    if not outcomes:
+        return {}
+    values = [outcome.latency_s * 1000 for outcome in outcomes]
+    return {"p50": round(percentile(values, 50), 2), "p99": round(percentile(values, 99), 2),
+            "all": summary(values)}
+
+
+def _tally(outcomes: list[Outcome]) -> dict[str, Any]:
+    by_status = Counter(outcome.status for outcome in outcomes)
+    return {
+        "attempts": len(outcomes),
+        "status_counts": {str(status): count for status, count in sorted(by_status.items())},
+        "refusal_codes": dict(Counter(outcome.code for outcome in outcomes if outcome.code)),
+        "created": by_status[201],
+        "seats_sold_by_201s": sum(outcome.seats for outcome in outcomes if outcome.status == 201),
+        "server_errors_5xx": sum(count for status, count in by_status.items() if status >= 500),
+        "no_response": by_status[0],
+        "latency_ms": _latency(outcomes),
+        "latency_ms_201": _latency([outcome for outcome in outcomes if outcome.status == 201]),
+        "latency_ms_409": _latency([outcome for outcome in outcomes if outcome.status == 409]),
+    }
+
+
+# -- what the database and the gateway say -------------------------------------------------------------------
+
+
+def _psql_args() -> tuple[list[str], dict[str, str]]:
+    parsed = urllib.parse.urlsplit(DATABASE_URL.replace("+asyncpg", ""))
+    env = dict(os.environ, PGPASSWORD=urllib.parse.unquote(parsed.password or ""))
+    args = ["-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres",
+            parsed.path.lstrip("/")]
+    return args, env
+
+
+def _psql(sql: str) -> str:
+    args, env = _psql_args()
+    done = subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql, *args], env=env,
+                          capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.strip()
+
+
+def _database_check(departure_id: str) -> dict[str, Any]:
+    """Seats taken, pending + confirmed seats, bookings and capacity, read straight from PostgreSQL."""
+    row = _psql(
+        "SELECT d.capacity, d.seats_taken, "
+        "COALESCE(SUM(b.seats) FILTER (WHERE b.status IN ('pending', 'confirmed')), 0), COUNT(b.id) "
+        f"FROM departure d LEFT JOIN booking b ON b.departure_id = d.id WHERE d.id = '{departure_id}' "
+        "GROUP BY d.id")
+    capacity, taken, held, bookings = (int(value) for value in row.split("|"))
+    return {"capacity": capacity, "seats_taken": taken, "seats_held_by_bookings": held, "bookings": bookings,
+            "oversold": max(0, taken - capacity), "invariant_holds": taken == held and taken <= capacity}
+
+
+def _scrape(url: str) -> dict[tuple[str, str, str], float]:
+    """create_booking's integration calls from /metrics: {(integration, operation, count|sum): value}."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    found: dict[tuple[str, str, str], float] = defaultdict(float)
+    for family in text_string_to_metric_families(text):
+        if family.name != "tourbook_integration_duration_seconds":
+            continue
+        for sample in family.samples:
+            if sample.labels.get("function") != "create_booking" or sample.name.endswith("_bucket"):
+                continue
+            kind = "count" if sample.name.endswith("_count") else "sum"
+            found[(sample.labels["integration"], sample.labels["operation"], kind)] += sample.value
+    return found
+
+
+def _per_booking(before: dict[tuple[str, str, str], float], after: dict[tuple[str, str, str], float],
+                 requests: int) -> dict[str, dict[str, float]]:
+    calls: dict[str, dict[str, float]] = {}
+    for (integration, operation, kind), value in after.items():
+        if kind != "count":
+            continue
+        count = value - before.get((integration, operation, kind), 0.0)
+        seconds = after[(integration, operation, "sum")] - before.get((integration, operation, "sum"), 0.0)
+        calls[f"{integration} {operation}"] = {"per_request": round(count / max(1, requests), 3),
+                                               "ms_per_request": round(seconds * 1000 / max(1, requests), 3)}
+    return calls
+
+
+def _postgres_cpu() -> dict[int, float]:
+    """CPU seconds of every PostgreSQL process on this machine, by pid (the server is shared: an upper bound)."""
+    found: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rpartition(")")[2].split()
+            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def _postgres_cpu_since(before: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in _postgres_cpu().items())
+
+
+def _transactions() -> tuple[int, int]:
+    """Commits and rollbacks of the bench database so far (pg_stat_database; flushed about once a second)."""
+    time.sleep(1.2)
+    row = _psql("SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+    commits, rollbacks = row.split("|")
+    return int(commits), int(rollbacks)
+
+
+# -- pgbench -------------------------------------------------------------------------------------------------
+
+
+def _pgbench_statement(departure_id: str) -> str:
+    # The WHERE of services.create_booking's UPDATE; `% capacity` wraps the count so it always matches.
+    return (f"UPDATE departure SET seats_taken = (seats_taken + 1) % capacity WHERE id = '{departure_id}' "
+            "AND status = 'open' AND seats_taken + 1 <= capacity;")
+
+
+def pgbench(departure_id: str, seconds: int) -> dict[str, Any]:
+    binary = "pgbench" if subprocess.run(["which", "pgbench"], capture_output=True).returncode == 0 else \
+        "/usr/lib/postgresql/15/bin/pgbench"
+    args, env = _psql_args()
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(_pgbench_statement(departure_id) + "\n")
+    command = [binary, "-n", "-M", "prepared", "-c", str(CONCURRENCY), "-j", "2", "-T", str(seconds),
+               "-f", script.name, *args]
+    try:
+        output = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
+                                timeout=seconds + 60).stdout
+    finally:
+        os.unlink(script.name)
+        _psql(f"UPDATE departure SET seats_taken = 0 WHERE id = '{departure_id}'")
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
+    latency = re.search(r"latency average = ([\d.]+) ms", output)
+    processed = re.search(r"number of transactions actually processed: (\d+)", output)
+    failed = re.search(r"number of failed transactions: (\d+)", output)
+    if tps is None:
+        raise RuntimeError(f"pgbench printed no tps:\n{output}")
+    return {
+        "command": " ".join(command).replace(script.name, "update.sql").replace(binary, "pgbench"),
+        "script": _pgbench_statement("<scratch departure id>"),
+        "tps": float(tps.group(1)),
+        "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "transactions": int(processed.group(1)) if processed else None,
+        "failed": int(failed.group(1)) if failed else 0,
+    }
+
+
+# -- the phases ----------------------------------------------------------------------------------------------
+
+
+def contention(gateway: Gateway, catalogue: Catalogue, users: list[dict[str, str]], *,
+               attempts: int = CONTENTION_ATTEMPTS) -> dict[str, Any]:
+    departure = catalogue.departure(CONTENTION_CAPACITY)
+    rng = random.Random(5)
+    jobs = [(users[n % len(users)], {"departure_id": departure, "seats": rng.randint(1, 3)}) for n in range(attempts)]
+    log(f"bookings: (a) {attempts} attempts of 1–3 seats on a {CONTENTION_CAPACITY}-seat departure, "
+        f"{CONCURRENCY} clients")
+    outcomes, elapsed = asyncio.run(_fire(gateway.url, jobs))
+    tally = _tally(outcomes)
+    database = _database_check(departure)
+    tally.update({
+        "elapsed_s": round(elapsed, 2), "capacity": CONTENTION_CAPACITY, "database": database,
+        "sold_matches_database": tally["seats_sold_by_201s"] == database["seats_taken"],
+        "refusals_other_than_sold_out": sum(count for code, count in tally["refusal_codes"].items()
+                                            if code != "sold_out"),
+    })
+    tally["correct"] = bool(database["invariant_holds"] and tally["sold_matches_database"]
+                            and tally["server_errors_5xx"] == 0 and tally["no_response"] == 0
+                            and tally["refusals_other_than_sold_out"] == 0
+                            and database["seats_taken"] >= CONTENTION_CAPACITY - 2)
+    log(f"bookings: (a) {tally['seats_sold_by_201s']} seats sold in {tally['created']} bookings, "
+        f"status {tally['status_counts']}, p50 {tally['latency_ms'].get('p50')} ms, correct: {tally['correct']}")
+    return tally
+
+
+def throughput(gateway: Gateway, users: list[dict[str, str]], departures: list[str], *, seconds: int,
+               attempts: int = THROUGHPUT_CAPACITY) -> dict[str, Any]:
+    """1-seat bookings spread round-robin over `departures` (each of THROUGHPUT_CAPACITY seats)."""
+    jobs = [(users[n % len(users)], {"departure_id": departures[n % len(departures)], "seats": 1})
+            for n in range(attempts)]
+    metrics_before, transactions_before = _scrape(gateway.url), _transactions()
+    cpu_before, pg_before, load_before = cpu_seconds(gateway.pid), _postgres_cpu(), time.process_time()
+    outcomes, elapsed = asyncio.run(_fire(gateway.url, jobs, seconds=seconds))
+    load_cpu, gateway_cpu = time.process_time() - load_before, cpu_seconds(gateway.pid) - cpu_before
+    pg_cpu = _postgres_cpu_since(pg_before)
+    commits, rollbacks = (after - before for after, before in zip(_transactions(), transactions_before))
+    tally = _tally(outcomes)
+    done = max(1, len(outcomes))
+    checks = [_database_check(departure) for departure in departures]
+    database = {"seats_taken": sum(check["seats_taken"] for check in checks),
+                "oversold": sum(check["oversold"] for check in checks),
+                "invariant_holds": all(check["invariant_holds"] for check in checks)}
+    tally.update({
+        "departures": len(departures), "elapsed_s": round(elapsed, 2), "capacity_each": THROUGHPUT_CAPACITY,
+        "database": database,
+        "bookings_per_s": round(tally["created"] / elapsed, 1),
+        "calls_per_request": _per_booking(metrics_before, _scrape(gateway.url), done),
+        "transactions_per_request": {"commits": round(commits / done, 2), "rollbacks": round(rollbacks / done, 2)},
+        "cpu_ms_per_request": {"gateway_process": round(gateway_cpu * 1000 / done, 3),
+                               "postgres_all_processes": round(pg_cpu * 1000 / done, 3),
+                               "load_generator": round(load_cpu * 1000 / done, 3)},
+        "sold_matches_database": tally["seats_sold_by_201s"] == database["seats_taken"],
+    })
+    log(f"bookings: (b) {tally['created']} bookings on {len(departures)} departure(s) in {elapsed:.1f} s = "
+        f"{tally['bookings_per_s']}/s, status {tally['status_counts']}")
+    return tally
+
+
+def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
+    log("bookings: migrating the bench database")
+    migrate()
+    with serving() as gateway, httpx.Client(base_url=gateway.url, timeout=30) as client:
+        log(f"bookings: gateway up at {gateway.url} (pid {gateway.pid}); {USERS} users")
+        users = _users(client, USERS)
+        catalogue = Catalogue(client)
+        scratch = Catalogue(client, published=False).departure(THROUGHPUT_CAPACITY)  # pgbench's row
+        # Warm-up: connections, the first invocation, statement caches.
+        warm_up = catalogue.departure(200)
+        asyncio.run(_fire(gateway.url, [(users[n % USERS], {"departure_id": warm_up, "seats": 1}) for n in range(100)]))
+        contended = contention(gateway, catalogue, users)
+        booked: list[dict[str, Any]] = []
+        raw: list[dict[str, Any]] = []
+        for round_ in range(rounds):
+            log(f"bookings: round {round_ + 1}/{rounds}: bookings for ≤ {seconds} s, then pgbench -T {seconds}")
+            booked.append(throughput(gateway, users, [catalogue.departure(THROUGHPUT_CAPACITY)], seconds=seconds))
+            raw.append(pgbench(scratch, seconds))
+            log(f"bookings: pgbench {raw[-1]['tps']:.0f} tps")
+        # Diagnostic: the same load over 8 departures, so that no two bookings wait for the same row lock.
+        spread = throughput(gateway, users, [catalogue.departure(THROUGHPUT_CAPACITY) for _ in range(8)],
+                            seconds=seconds)
+        gateway_errors = gateway.errors()
+    rate = statistics.median(result["bookings_per_s"] for result in booked)
+    tps = statistics.median(result["tps"] for result in raw)
+    ratio = round(rate / tps, 4)
+    clean = all(result["server_errors_5xx"] == 0 and result["no_response"] == 0 and result["database"]["oversold"] == 0
+                and result["database"]["invariant_holds"] and result["sold_matches_database"] for result in booked)
+    return {
+        "what": "POST /v1/bookings through the inprocess gateway (subprocess, its default settings, Redis cache, "
+                "access log on) from a python load generator (httpx, 32 connections) on the same 2-core machine",
+        "gateway": "python -m local_gateway serve --mode inprocess --no-schedules --no-queues "
+                   "(DB_POOL_SIZE 10 + 10 overflow, REDIS_URL set, PUSHGATEWAY_URL empty)",
+        "database": DATABASE_URL.split("@")[-1],
+        "concurrency": CONCURRENCY,
+        "users": USERS,
+        "contention": contended,
+        "throughput_rounds": booked,
+        "pgbench_rounds": raw,
+        "diagnostic_same_load_over_8_departures": spread,
+        "gateway_stderr_errors": gateway_errors[:20],
+        "bookings_per_s_median": rate,
+        "pgbench_tps_median": tps,
+        "ratio_to_pgbench": ratio,
+        "target_ratio": TARGET_RATIO,
+        "zero_oversold_zero_5xx": clean and contended["correct"],
+        "met": ratio >= TARGET_RATIO and clean and contended["correct"],
+    }
