@@ -342,7 +342,7 @@ def pgbench(departure_id: str, seconds: int) -> dict[str, Any]:
     return {
         "command": " ".join(command).replace(script.name, "update.sql").replace(binary, "pgbench"),
         "script": _pgbench_statement("<scratch departure id>"),
-        "tps": float(tps.group(1)),
+        "tps": round(float(tps.group(1)), 1),
         "latency_avg_ms": float(latency.group(1)) if latency else None,
         "transactions": int(processed.group(1)) if processed else None,
         "failed": int(failed.group(1)) if failed else 0,
@@ -433,8 +433,8 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
         spread = throughput(gateway, users, [catalogue.departure(THROUGHPUT_CAPACITY) for _ in range(8)],
                             seconds=seconds)
         gateway_errors = gateway.errors()
-    rate = statistics.median(result["bookings_per_s"] for result in booked)
-    tps = statistics.median(result["tps"] for result in raw)
+    rate = round(statistics.median(result["bookings_per_s"] for result in booked), 1)
+    tps = round(statistics.median(result["tps"] for result in raw), 1)
     ratio = round(rate / tps, 4)
     clean = all(result["server_errors_5xx"] == 0 and result["no_response"] == 0 and result["database"]["oversold"] == 0
                 and result["database"]["invariant_holds"] and result["sold_matches_database"] for result in booked)

@@ -162,8 +162,39 @@ def import_breakdown(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def bookings(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    contention = data["contention"]
+    lines = ["## 5. Bookings: contention and throughput", "", _machine(result), "", f"{data['what']}.", ""]
+    lines += [f"(a) {contention['attempts']} attempts of 1–3 seats on one {contention['capacity']}-seat departure, "
+              f"{data['concurrency']} clients: **{contention['seats_sold_by_201s']} seats sold** in "
+              f"{contention['created']} bookings (database: {contention['database']['seats_taken']} taken, "
+              f"invariant holds: {contention['database']['invariant_holds']}), statuses {contention['status_counts']}, "
+              f"refusals {contention['refusal_codes']}, 5xx {contention['server_errors_5xx']}, latency p50 / p99 "
+              f"{contention['latency_ms']['p50']} / {contention['latency_ms']['p99']} ms, correct: "
+              f"{_yes(contention['correct'])}", ""]
+    rows = []
+    for run in [*data["throughput_rounds"], data["diagnostic_same_load_over_8_departures"]]:
+        calls = ", ".join(f"{name} {info['per_request']:g}" for name, info in run["calls_per_request"].items())
+        cpu = run["cpu_ms_per_request"]
+        rows.append([run["departures"], run["bookings_per_s"], run["created"], run["server_errors_5xx"],
+                     run["database"]["oversold"], f"{run['latency_ms']['p50']} / {run['latency_ms']['p99']}", calls,
+                     f"{run['calls_per_request'].get('db update', {}).get('ms_per_request', '')}",
+                     f"{cpu['gateway_process']} / {cpu['postgres_all_processes']} / {cpu['load_generator']}"])
+    lines += _table(["departures", "bookings/s", "201s", "5xx", "oversold", "p50 / p99 ms", "calls per request",
+                     "UPDATE ms per request (incl. lock wait)", "CPU ms/request gateway / postgres / load gen"], rows)
+    lines += _table(["pgbench", "tps", "latency avg ms", "failed"],
+                    [[run["command"], run["tps"], run["latency_avg_ms"], run["failed"]]
+                     for run in data["pgbench_rounds"]])
+    lines += [f"- bookings/s {data['bookings_per_s_median']} (median, one departure) over pgbench "
+              f"{data['pgbench_tps_median']:.0f} tps = **{data['ratio_to_pgbench']}** "
+              f"(target ≥ {data['target_ratio']}: {_yes(data['met'])}); zero oversold and zero 5xx: "
+              f"{_yes(data['zero_oversold_zero_5xx'])}", ""]
+    return lines
+
+
 RENDERERS = {"cold_start": cold_start, "warm": warm, "metrics_push": metrics_push, "gateway": gateway,
-             "import_breakdown": import_breakdown}
+             "bookings": bookings, "import_breakdown": import_breakdown}
 
 
 def render() -> str:

@@ -1,8 +1,8 @@
 """python -m bench.run [--only NAME ...]: run the benches, write bench/results/NAME.json and summary.md.
 
-NAME is one of cold_start, warm, metrics_push, gateway (all four, in that order, by default) or
+NAME is one of cold_start, warm, metrics_push, gateway, bookings (all five, in that order, by default) or
 import_breakdown (only when named). Every bench is bounded: fixed numbers of processes, calls and wrk
-seconds, and the cold-start rounds stop at a time budget; the default run takes about six minutes.
+seconds, and the cold-start rounds stop at a time budget; the default run takes about eight minutes.
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import cold_start, gateway, import_breakdown, report, warm
+from bench import bookings, cold_start, gateway, import_breakdown, report, warm
 from bench.common import PYTHON, ROOT, log, machine, read_result, write_result
 
-BENCHES = ("cold_start", "warm", "metrics_push", "gateway")
+BENCHES = ("cold_start", "warm", "metrics_push", "gateway", "bookings")
 EXTRA = ("import_breakdown",)  # run only when named with --only
 
 
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=2000, help="warm and push loops: calls (default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="gateway: wrk rounds per server (default 3)")
     parser.add_argument("--seconds", type=int, default=10, help="gateway: seconds per wrk run (default 10)")
+    parser.add_argument("--booking-seconds", type=int, default=20,
+                        help="bookings: seconds per throughput run and per pgbench run (default 20)")
     options = parser.parse_args(argv)
     selected = [name for name in BENCHES + EXTRA if name in (options.only or BENCHES)]
 
@@ -56,13 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         "metrics_push": lambda: warm.run_push(calls=options.calls, warm_mean_ms=_warm_mean()),
         "gateway": lambda: gateway.run(rounds=options.rounds, seconds=options.seconds),
         "import_breakdown": lambda: import_breakdown.run(runs=max(5, options.runs // 2)),
+        "bookings": lambda: bookings.run(seconds=options.booking_seconds),
     }
     failed = 0
     for name in selected:
         log(f"== {name}")
-        if name == "gateway" and not _gateway_available():
+        if name in ("gateway", "bookings") and not _gateway_available():
             write_result(name, {"skipped": "`python -m local_gateway serve --help` does not work yet"})
-            log("gateway: skipped, the local gateway cannot start yet")
+            log(f"{name}: skipped, the local gateway cannot start yet")
             continue
         info = machine()
         started = time.perf_counter()

@@ -14,9 +14,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from local_gateway import events, routing, template as sam
 from local_gateway.runtime import FunctionError, Runtime, create_runtime
-from local_gateway.triggers import QueuePoller, Scheduler, sqs_client_factory
+from local_gateway.triggers import QueuePoller, Scheduler, provide_queue_urls, sqs_client_factory
 from shared.core import metrics
-from shared.core.settings import get_settings
+from shared.core.settings import Settings, get_settings, reset_settings
 
 logger = logging.getLogger("local_gateway")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit; the functions enforce theirs (1 MiB)
@@ -163,6 +163,11 @@ class Background:
             # An interval of 0 means "after every invocation" to a function; the gateway pushes on a clock.
             interval = max(settings.metrics_push_interval_seconds, 1.0)
             self._push_task = asyncio.create_task(self._push_every(interval))
+        if settings.aws_endpoint_url and template.queue_variables:
+            try:
+                settings = await asyncio.get_running_loop().run_in_executor(None, self._provide_queues, template)
+            except Exception as exc:  # the relay logs its own failures; the API still serves
+                logger.warning("local queues not prepared: %s: %s", exc.__class__.__name__, exc)
         if self.schedules:
             jobs = [(function, schedule) for function in template.functions for schedule in function.schedules]
             self.scheduler = Scheduler(jobs, runtime.invoke, region=settings.aws_region,
@@ -170,6 +175,17 @@ class Background:
             self.scheduler.start()
         if self.queues:
             self._start_pollers(template, runtime, settings.aws_endpoint_url, settings.aws_region)
+
+    @staticmethod
+    def _provide_queues(template: sam.Template) -> Settings:
+        """NOTIFICATIONS_QUEUE_URL and friends, unless set: the local queues the pollers read."""
+        settings = get_settings()
+        provided = provide_queue_urls(template.queue_variables, sqs_client_factory(settings.aws_endpoint_url,
+                                                                                   settings.aws_region))
+        for variable, url in provided.items():
+            logger.info("%s=%s (local queue)", variable, url)
+        reset_settings()
+        return get_settings()
 
     def _start_pollers(self, template: sam.Template, runtime: Runtime, endpoint: str | None, region: str) -> None:
         triggers = [(f, trigger) for f in template.functions for trigger in f.queues if trigger.enabled]
@@ -264,13 +280,18 @@ def create_app(
     workers: int | None = None,
     schedules: bool = True,
     queues: bool = True,
-    schedule_time_scale: float = 1.0,
+    schedule_time_scale: float | None = None,
 ) -> GatewayApp:
-    """The gateway as an ASGI app; mode and pool size default to GATEWAY_MODE and GATEWAY_WORKERS."""
+    """The gateway as an ASGI app; mode, pool size and schedule scale default to GATEWAY_MODE, GATEWAY_WORKERS and
+    GATEWAY_SCHEDULE_SCALE (0.1: a `rate(1 minute)` schedule fires every 6 seconds)."""
     if not isinstance(template, sam.Template):
         template = sam.load(template or sam.DEFAULT_TEMPLATE)
     mode = mode or os.environ.get("GATEWAY_MODE") or "inprocess"
     workers = workers or int(os.environ.get("GATEWAY_WORKERS") or 4)
+    if schedule_time_scale is None:
+        schedule_time_scale = float(os.environ.get("GATEWAY_SCHEDULE_SCALE") or 1.0)
+    if schedule_time_scale <= 0:
+        raise ValueError("GATEWAY_SCHEDULE_SCALE must be positive")
     runtime = create_runtime(mode, workers=workers, region=get_settings().aws_region)
     gateway = Gateway(template, runtime)
     background = Background(gateway, schedules=schedules, queues=queues, schedule_time_scale=schedule_time_scale)

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="the port to listen on (PORT, default 8000)")
     serve_.add_argument("--no-schedules", dest="schedules", action="store_false", help="do not fire Schedule events")
     serve_.add_argument("--no-queues", dest="queues", action="store_false", help="do not poll SQS queues")
+    serve_.add_argument("--schedule-scale", type=float, default=None, metavar="FACTOR",
+                        help="multiply schedule periods, e.g. 0.1 fires rate(1 minute) every 6 s "
+                             "(GATEWAY_SCHEDULE_SCALE, default 1)")
     serve_.add_argument("--template", type=Path, default=argparse.SUPPRESS)
     serve_.set_defaults(run=serve)
 
@@ -87,7 +90,7 @@ def serve(options: argparse.Namespace) -> int:
         prepare_database()
         prepare_bucket()
         app = create_app(template, mode=options.mode, workers=options.workers, schedules=options.schedules,
-                         queues=options.queues)
+                         queues=options.queues, schedule_time_scale=options.schedule_scale)
         config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
                                 lifespan="on")
         server = uvicorn.Server(config)

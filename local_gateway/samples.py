@@ -44,6 +44,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "PayBookingFunction": {"body": {"payment_token": "tok_ok"}, "headers": [("idempotency-key", "sample-pay-1")]},
     "ListAllBookingsFunction": {"query": "limit=5"},
     "CheckInFunction": {"body": {"code": "sample-check-in-code"}},
+    # A message as the outbox relay writes it (shared.notifications.services.message_body).
+    "DeliverNotificationsFunction": {
+        "body": {
+            "id": SAMPLE_ID, "type": "booking.created", "aggregate_id": "0b6f3c1e-2a4d-4e8f-9b7a-5c3d2e1f0a9b",
+            "user_id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b",
+            "payload": {"id": "0b6f3c1e-2a4d-4e8f-9b7a-5c3d2e1f0a9b", "status": "pending", "seats": 2},
+            "created_at": "2026-11-22T12:00:00.000Z",
+        },
+        "attributes": {"type": {"DataType": "String", "StringValue": "booking.created"}},
+    },
 }
 
 
@@ -62,10 +72,13 @@ def sample_event(function: sam.Function) -> dict[str, Any]:
     if function.queues:
         trigger = function.queues[0]
         body = json.dumps(sample.get("body", {}))
-        return events.sqs_event([events.sqs_record(
+        record = events.sqs_record(
             body, queue_arn=f"arn:aws:sqs:eu-west-1:{sam.ACCOUNT_ID}:{trigger.queue_name}", message_id=SAMPLE_ID,
-            receipt_handle="sample-receipt-handle",
-        )])
+            receipt_handle="sample-receipt-handle", message_attributes=sample.get("attributes"),
+        )
+        timestamp = str(_TIME["timeEpoch"])
+        record["attributes"].update(SentTimestamp=timestamp, ApproximateFirstReceiveTimestamp=timestamp)
+        return events.sqs_event([record])
     return {}
 
 

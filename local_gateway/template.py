@@ -110,6 +110,8 @@ class Template:
     functions: tuple[Function, ...]
     cors: Cors | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    # Environment variables set to a queue's URL (`NOTIFICATIONS_QUEUE_URL: !Ref Queue`) → the local queue name.
+    queue_variables: Mapping[str, str] = field(default_factory=dict)
 
     def function(self, logical_id: str) -> Function:
         for function in self.functions:
@@ -149,7 +151,8 @@ def parse(document: Mapping[str, Any], *, parameters: Mapping[str, Any] | None =
         for logical_id, spec in resources.items()
         if spec.get("Type") == "AWS::Serverless::Function"
     ]
-    return Template(tuple(functions), _cors(document, resources, resolver), values)
+    return Template(tuple(functions), _cors(document, resources, resolver), values,
+                    _queue_variables(globals_, resources, resolver))
 
 
 def parse_rate(expression: str) -> float | None:
@@ -216,6 +219,19 @@ def _queue(reference: Any, resources: dict[str, Any], resolver: _Resolver) -> tu
         return logical_id, name if isinstance(name, str) and name else logical_id
     literal = str(resolver.resolve(reference))
     return literal, literal.rstrip("/").replace(":", "/").rsplit("/", 1)[-1]  # ARN or URL: the last part
+
+
+def _queue_variables(globals_: dict[str, Any], resources: dict[str, Any], resolver: _Resolver) -> dict[str, str]:
+    found: dict[str, str] = {}
+    properties = [globals_] + [spec.get("Properties") or {} for spec in resources.values()
+                               if spec.get("Type") == "AWS::Serverless::Function"]
+    for props in properties:
+        for variable, value in ((props.get("Environment") or {}).get("Variables") or {}).items():
+            reference = _short_form(value)
+            if (isinstance(reference, Tag) and reference.name == "Ref"
+                    and (resources.get(str(reference.value)) or {}).get("Type") == "AWS::SQS::Queue"):
+                found[str(variable)] = _queue(reference, resources, resolver)[1]
+    return found
 
 
 def _cors(document: Mapping[str, Any], resources: dict[str, Any], resolver: _Resolver) -> Cors | None:

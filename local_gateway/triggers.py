@@ -4,8 +4,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from local_gateway import events
@@ -150,12 +151,7 @@ class QueuePoller:
     def _connect(self) -> None:
         if self._client is None:
             self._client = self.client_factory()
-        try:
-            self.queue_url = self._client.get_queue_url(QueueName=self.trigger.queue_name)["QueueUrl"]
-        except self._client.exceptions.QueueDoesNotExist:
-            if not self.create_missing:
-                raise
-            self.queue_url = self._client.create_queue(QueueName=self.trigger.queue_name)["QueueUrl"]
+        self.queue_url = queue_url(self._client, self.trigger.queue_name, create_missing=self.create_missing)
         attributes = self._client.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
         self.queue_arn = attributes["Attributes"].get("QueueArn", self.queue_arn)
 
@@ -170,6 +166,31 @@ class QueuePoller:
         self._client.delete_message_batch(QueueUrl=self.queue_url, Entries=[
             {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(messages)
         ])
+
+
+def queue_url(client: Any, name: str, *, create_missing: bool = True) -> str:
+    """The URL of the local queue `name`, created if it is missing (moto and LocalStack start empty)."""
+    try:
+        return str(client.get_queue_url(QueueName=name)["QueueUrl"])
+    except client.exceptions.QueueDoesNotExist:
+        if not create_missing:
+            raise
+        return str(client.create_queue(QueueName=name)["QueueUrl"])
+
+
+def provide_queue_urls(variables: Mapping[str, str], client_factory: SqsClientFactory) -> dict[str, str]:
+    """Point the variables the template sets to a queue's URL at the local queues of the same name.
+
+    The functions then write where the pollers read (both use the template's queue name); a variable
+    already set (LocalStack with queues of its own) is left alone. Returns what was set.
+    """
+    missing = {variable: name for variable, name in variables.items() if not os.environ.get(variable)}
+    if not missing:
+        return {}
+    client = client_factory()
+    provided = {variable: queue_url(client, name) for variable, name in missing.items()}
+    os.environ.update(provided)
+    return provided
 
 
 def sqs_client_factory(endpoint_url: str | None, region: str) -> SqsClientFactory:

@@ -6,5 +6,7 @@ def load_all() -> None:
     from shared.bookings import models as bookings  # noqa: F401
     from shared.core import idempotency, outbox  # noqa: F401
     from shared.notifications import models as notifications  # noqa: F401
+    from shared.reviews import models as reviews  # noqa: F401
+    from shared.support import models as support  # noqa: F401
     from shared.tours import models as tours  # noqa: F401
     from shared.users import models as users  # noqa: F401

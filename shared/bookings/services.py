@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select, tuple_, update
 from shared.bookings import payments, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
-from shared.core import idempotency, outbox
+from shared.core import idempotency, metrics, outbox
 from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
 from shared.core.orm import utcnow
 from shared.core.schemas import Page, decode_cursor, encode_cursor
@@ -252,6 +252,12 @@ async def _for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, o
 
 
 def _event(uow: UnitOfWork, type: str, booking: Booking) -> None:
+    """Record the change in the outbox (same transaction) and count it once it is committed."""
+
+    async def count() -> None:
+        metrics.BOOKINGS.labels(booking.status).inc()
+
+    uow.after_commit(count)
     outbox.record(uow, type, aggregate_id=booking.id, user_id=booking.user_id,
                   payload=schemas.BookingOut.model_validate(booking).model_dump(mode="json"))
 

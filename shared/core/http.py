@@ -247,13 +247,13 @@ class _Adapter:
         metrics.LATENCY.labels(spec.name, route, method).observe(elapsed)
         if response.status_code >= 400:
             metrics.ERRORS.labels(spec.name, route, method, status, code).inc()
-        principal = request.principal_
+        user_id = request.scope.get("tourbook.user_id")
         logs.access_log.info(
             "request",
             extra={
                 "request_id": request.request_id, "function": spec.name, "route": route, "method": method,
                 "status": response.status_code, "duration_ms": round(elapsed * 1000, 2), "cold_start": cold_start,
-                "user_id": str(principal.id) if principal is not None else None,
+                "user_id": user_id,
             },
         )
         metrics.after_invocation(spec.name)
@@ -263,6 +263,8 @@ class _Adapter:
         kwargs: dict[str, Any] = {}
         if spec.auth is not None:
             request.principal_ = await spec.auth(request)
+            if request.principal_ is not None:  # kept as text: a rolled-back session expires the user row
+                request.scope["tourbook.user_id"] = str(request.principal_.id)
         if spec.path is not None:
             kwargs.update(_validate(spec.path, request.event.get("pathParameters") or {}, "path").__dict__)
         if spec.query is not None:
@@ -284,7 +286,7 @@ class _Adapter:
             pydantic_core.to_json(request.event.get("pathParameters") or {}),
             body.model_dump_json() if isinstance(body, pydantic.BaseModel) else b"",
         )
-        held = await idempotency.claim(user_id=request.principal.id, key=key, fingerprint=fingerprint)
+        held = await idempotency.claim(request.uow, user_id=request.principal.id, key=key, fingerprint=fingerprint)
         if isinstance(held, idempotency.Replay):
             media_type = "application/json" if held.status < 400 else "application/problem+json"
             return Response(held.body, status_code=held.status, media_type=media_type,

@@ -81,31 +81,34 @@ def check_key(key: str) -> str:
     return key
 
 
-async def claim(*, user_id: uuid.UUID, key: str, fingerprint: str) -> Claim | Replay:
-    """Take the key, or learn that its first response should be replayed (409/422 otherwise)."""
+async def claim(uow: UnitOfWork, *, user_id: uuid.UUID, key: str, fingerprint: str) -> Claim | Replay:
+    """Take the key, or learn that its first response should be replayed (409/422 otherwise).
+
+    The claim is a transaction of its own on the request's session: it commits before the operation
+    starts (which then runs in a new one), and the request needs no second connection for it.
+    """
     now = utcnow()
-    async with UnitOfWork() as uow:
-        values = {
-            "user_id": user_id, "key": key, "fingerprint": fingerprint, "state": "in_progress",
-            "locked_until": now + dt.timedelta(seconds=LOCK_SECONDS), "response_status": None,
-            "response_body": None, "created_at": now, "expires_at": now + dt.timedelta(hours=KEEP_HOURS),
-        }
-        record = IdempotencyRecord.__table__.c
-        proposed = insert(IdempotencyRecord).values(values)
-        takeover = or_(
-            record.expires_at < now,  # an old record: the key is new again
-            and_(record.state == "in_progress", record.locked_until < now, record.fingerprint == fingerprint),
-        )
-        statement = proposed.on_conflict_do_update(
-            index_elements=["user_id", "key"], set_={name: proposed.excluded[name] for name in values}, where=takeover
-        ).returning(record.key)
-        claimed = await uow.session.scalar(statement)
-        await uow.commit()
-        if claimed is not None:
-            return Claim(user_id, key, fingerprint)
-        existing = await uow.session.scalar(
-            select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-        )
+    values = {
+        "user_id": user_id, "key": key, "fingerprint": fingerprint, "state": "in_progress",
+        "locked_until": now + dt.timedelta(seconds=LOCK_SECONDS), "response_status": None,
+        "response_body": None, "created_at": now, "expires_at": now + dt.timedelta(hours=KEEP_HOURS),
+    }
+    record = IdempotencyRecord.__table__.c
+    proposed = insert(IdempotencyRecord).values(values)
+    takeover = or_(
+        record.expires_at < now,  # an old record: the key is new again
+        and_(record.state == "in_progress", record.locked_until < now, record.fingerprint == fingerprint),
+    )
+    statement = proposed.on_conflict_do_update(
+        index_elements=["user_id", "key"], set_={name: proposed.excluded[name] for name in values}, where=takeover
+    ).returning(record.key)
+    claimed = await uow.session.scalar(statement)
+    await uow.commit()
+    if claimed is not None:
+        return Claim(user_id, key, fingerprint)
+    existing = await uow.session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+    )
     if existing is None:  # expired and removed between the two statements: rare enough to ask for a retry
         raise IdempotencyInProgressError("Retry the request")
     if existing.fingerprint != fingerprint:

@@ -44,6 +44,20 @@ OUTGOING = Counter(
 COLD_STARTS = Counter("tourbook_cold_starts", "First invocations of an execution environment", ("function",),
                       registry=REGISTRY)
 CACHE = Counter("tourbook_cache_requests", "Cache lookups by result", ("function", "result"), registry=REGISTRY)
+JOB_RUNS = Counter(
+    "tourbook_job_runs", "Invocations of scheduled and queue-triggered functions by outcome (ok, partial, error)",
+    ("function", "outcome"), registry=REGISTRY,
+)
+JOB_DURATION = Histogram(
+    "tourbook_job_duration_seconds", "Duration of scheduled and queue-triggered invocations", ("function",),
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0), registry=REGISTRY,
+)
+JOB_ITEMS = Counter(
+    "tourbook_job_items", "Rows or queue records a job processed, by outcome (ok, failed)", ("function", "outcome"),
+    registry=REGISTRY,
+)
+
+BOOKINGS = Counter("tourbook_bookings", "Bookings entering a status", ("status",), registry=REGISTRY)
 
 current_function: ContextVar[str] = ContextVar("current_function", default="unknown")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -54,3 +54,13 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != size:
         raise BadRequestError("The cursor is not valid")
     return values
+
+
+ImageType = Literal["image/png", "image/jpeg", "image/webp"]
+
+
+class PresignedPost(BaseModel):
+    """Post the file as multipart form data to `url`, with `fields` first and the file last."""
+
+    url: str
+    fields: dict[str, str]

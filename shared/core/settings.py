@@ -31,10 +31,16 @@ class Settings(BaseSettings):
     public_assets_url: str | None = None  # e.g. a CloudFront domain in front of the bucket
     presigned_url_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
+    notifications_queue_url: str | None = None  # the SQS queue the outbox relay publishes to
+    webhook_url: str | None = None  # where notifications are POSTed; unset: recorded as delivered, nothing sent
+    webhook_secret: SecretStr | None = None  # signs webhook requests (HMAC-SHA256)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
     pushgateway_url: str | None = None
     metrics_push_interval_seconds: float = Field(default=15.0, ge=0)
     metrics_push_timeout_seconds: float = 0.2
     metrics_job: str = "tourbook"
+    metrics_stale_after_seconds: float = Field(default=1800, ge=60)  # Lambda keeps an idle environment < 1 h
 
     jwt_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     access_token_ttl_seconds: int = Field(default=900, ge=30)

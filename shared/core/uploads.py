@@ -9,6 +9,7 @@ from shared.core.settings import get_settings
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 UPLOAD_TTL_SECONDS = 900
 _SNIFF_BYTES = 262  # what filetype reads to recognise a format
 

@@ -5,11 +5,9 @@ import uuid
 
 from shared.core import uploads
 
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
-
 
 def new_key(tour_id: uuid.UUID, image_id: uuid.UUID, content_type: str) -> str:
-    return f"tours/{tour_id}/{image_id}.{EXTENSIONS[content_type]}"
+    return f"tours/{tour_id}/{image_id}.{uploads.EXTENSIONS[content_type]}"
 
 
 def urls(keys: list[str]) -> list[str]:

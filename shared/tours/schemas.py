@@ -7,13 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
-from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, PresignedPost, UtcDatetime
 
 Currency = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
 ]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
-ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 TourSort = Literal["price", "-price", "rating", "-rating", "starts_on", "-created_at"]
 
 
@@ -167,11 +166,6 @@ DeparturePage = Page[DepartureOut]
 
 class ImageUploadIn(Input):
     content_type: ImageType
-
-
-class PresignedPost(BaseModel):
-    url: str
-    fields: dict[str, str]
 
 
 class ImageUploadOut(BaseModel):

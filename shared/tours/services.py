@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.core import uploads
 from shared.core.errors import InvalidStateError, NotFoundError
-from shared.core.schemas import Page
+from shared.core.schemas import Page, PresignedPost
 from shared.core.uow import UnitOfWork
 from shared.tours import images, readmodel, schemas
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
@@ -82,6 +82,7 @@ async def create_departure(
     try:
         await uow.session.flush()
     except IntegrityError:
+        await uow.rollback()
         raise DepartureExistsError(f"This tour already departs on {data.starts_on}") from None
     await uow.session.refresh(departure)
     await _commit(uow, tour_id, seats={departure.id: departure.seats_left})
@@ -119,7 +120,7 @@ async def request_image_upload(
     uow.session.add(TourImage(id=image_id, tour_id=tour_id, key=key, content_type=data.content_type))
     post = uploads.presigned_post(key, data.content_type)
     await uow.commit()
-    return schemas.ImageUploadOut(upload=schemas.PresignedPost(**post), key=key,
+    return schemas.ImageUploadOut(upload=PresignedPost(**post), key=key,
                                   expires_in=uploads.UPLOAD_TTL_SECONDS, image_id=image_id)
 
 

@@ -27,6 +27,15 @@ class User(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     deleted_at: Mapped[dt.datetime | None]
 
+    @property
+    def avatar_url(self) -> str | None:
+        """A URL to show the avatar (made now: presigned URLs expire)."""
+        if self.avatar_key is None:
+            return None
+        from shared.core import uploads  # boto3 only for users who have an avatar
+
+        return uploads.public_urls([self.avatar_key])[0]
+
 
 class TokenFamily(Base):
     """One login: every refresh token rotated from it, and every access token naming it."""

@@ -13,12 +13,14 @@ from shared.core.cache import get_cache
 from shared.core.errors import (
     BadRequestError,
     InvalidCredentialsError,
+    InvalidUploadError,
+    NotFoundError,
     RateLimitedError,
     UnauthorizedError,
     ValidationError,
 )
 from shared.core.orm import utcnow
-from shared.core.schemas import Page, decode_cursor, encode_cursor
+from shared.core.schemas import Page, PresignedPost, decode_cursor, encode_cursor
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.users import schemas
@@ -40,6 +42,7 @@ async def register_user(uow: UnitOfWork, *, data: schemas.RegisterIn, ip: str) -
     try:
         await uow.session.flush()
     except IntegrityError:
+        await uow.rollback()
         raise EmailTakenError("An account with this email already exists") from None
     await uow.commit()
     return user
@@ -229,3 +232,75 @@ async def _lock_admins(uow: UnitOfWork) -> None:
 
 async def _active_admins(uow: UnitOfWork) -> int:
     return int(await uow.session.scalar(select(func.count()).where(User.role == "admin", User.is_active)) or 0)
+
+
+async def request_avatar_upload(user: User, *, content_type: str) -> schemas.AvatarUploadOut:
+    """A presigned POST for a new avatar (PNG, JPEG or WebP, at most 5 MiB)."""
+    from shared.core import uploads
+
+    key = f"avatars/{user.id}/{uuid.uuid4()}.{uploads.EXTENSIONS[content_type]}"
+    post = uploads.presigned_post(key, content_type)
+    return schemas.AvatarUploadOut(upload=PresignedPost(**post), key=key, expires_in=uploads.UPLOAD_TTL_SECONDS)
+
+
+async def confirm_avatar(uow: UnitOfWork, *, user: User, key: str) -> User:
+    """Show an uploaded avatar once its bytes prove it is an image; only the caller's own uploads count."""
+    from shared.core import uploads
+
+    if not key.startswith(f"avatars/{user.id}/") or ".." in key:
+        raise InvalidUploadError("This upload key is not one of yours")
+    uploads.verify_image(key)
+    user.avatar_key = key
+    user.updated_at = utcnow()
+    await uow.commit()
+    return user
+
+
+async def list_users(uow: UnitOfWork, *, query: schemas.AdminUsersQuery) -> Page[schemas.UserOut]:
+    """Accounts newest first, by email or name (`q`), role and whether they are active (admins)."""
+    statement = select(User).where(User.deleted_at.is_(None))
+    if query.q:
+        pattern = "%" + query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(func.lower(User.email).like(pattern) | func.lower(User.full_name).like(pattern))
+    if query.role is not None:
+        statement = statement.where(User.role == query.role)
+    if query.is_active is not None:
+        statement = statement.where(User.is_active.is_(query.is_active))
+    if query.cursor:
+        created, user_id = decode_cursor(query.cursor, 2)
+        try:
+            position = (dt.datetime.fromisoformat(created), uuid.UUID(user_id))
+        except (TypeError, ValueError):
+            raise BadRequestError("The cursor is not valid") from None
+        statement = statement.where(tuple_(User.created_at, User.id) < position)
+    rows = list(await uow.session.scalars(
+        statement.order_by(User.created_at.desc(), User.id.desc()).limit(query.limit + 1)
+    ))
+    last = rows[query.limit - 1] if len(rows) > query.limit else None
+    return Page(
+        items=[schemas.UserOut.model_validate(row) for row in rows[: query.limit]],
+        next_cursor=encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None,
+    )
+
+
+async def update_user(uow: UnitOfWork, *, user_id: uuid.UUID, data: schemas.AdminUserUpdate) -> User:
+    """Change an account's role or deactivate it; its sessions end at once; the last admin stays."""
+    await _lock_admins(uow)
+    user = await uow.session.scalar(
+        select(User).where(User.id == user_id, User.deleted_at.is_(None)).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if user is None:
+        raise NotFoundError("No such user")
+    stays_admin = (data.role or user.role) == "admin" and (user.is_active if data.is_active is None else data.is_active)
+    if user.role == "admin" and user.is_active and not stays_admin and await _active_admins(uow) <= 1:
+        raise LastAdminError("The last active admin cannot be demoted or deactivated")
+    if data.role is not None:
+        user.role = data.role
+    if data.is_active is not None:
+        user.is_active = data.is_active
+        if not data.is_active:
+            await _revoke_families(uow, TokenFamily.user_id == user.id, reason="deactivated", now=utcnow())
+    user.updated_at = utcnow()
+    await uow.commit()
+    return user

@@ -4,6 +4,8 @@ from __future__ import annotations
 # They call AWS (S3 presigned URLs, uploads, SQS): only these get IAM policies and may load boto3.
 AWS_FUNCTIONS = frozenset({
     "list_tours", "get_tour", "create_tour", "update_tour", "request_tour_image", "confirm_tour_image",
+    "relay_outbox", "deliver_notifications",
+    "get_me", "update_me", "request_avatar", "confirm_avatar", "list_users", "update_user",
 })
 # They hash or check passwords (bcrypt is imported lazily, so even they only load it when called).
 PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "update_me"})

@@ -1,0 +1,133 @@
+"""Adapters for the functions that are not HTTP: scheduled jobs and SQS consumers.
+
+They do for a job what `http.lambda_handler` does for an endpoint: run the coroutine on the execution
+environment's event loop (kept across invocations, like Mangum's, since engines and clients are per
+loop), give it a unit of work that is closed afterwards, count, time and log the invocation, and push
+metrics. A scheduled job's error propagates (Lambda retries an asynchronous invocation); a queue
+consumer reports the records that failed as `batchItemFailures` (the event source mapping's partial
+batch response, `FunctionResponseTypes: [ReportBatchItemFailures]`), so only those are received again.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from shared.core import logs, metrics
+from shared.core.uow import UnitOfWork
+
+__all__ = ["scheduled_handler", "queue_handler", "RetryLater", "Job", "RecordProcessor", "LambdaHandler"]
+
+logger = logging.getLogger("tourbook.jobs")
+Job = Callable[[UnitOfWork], Awaitable[int]]  # returns how many rows it processed
+RecordProcessor = Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]  # raises when the record failed
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+_invoked: set[str] = set()
+
+
+class RetryLater(Exception):
+    """A record that failed for a known, passing reason (a webhook that is down): logged without a traceback."""
+
+
+def scheduled_handler(job: Job) -> LambdaHandler:
+    """A Lambda handler that runs `job` (named after it) with a fresh unit of work on each invocation."""
+    logs.configure()
+    name = job.__name__
+
+    async def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        started, cold_start = _begin(name)
+        try:
+            async with UnitOfWork() as uow:
+                processed = await job(uow)
+        except Exception as exc:
+            _finish(name, context, started, cold_start, "error", 0, 0, trigger="schedule", error=exc)
+            raise
+        _finish(name, context, started, cold_start, "ok", processed, 0, trigger="schedule")
+        return {"function": name, "processed": processed}
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return _event_loop().run_until_complete(run(event, context))
+
+    handler.__name__ = handler.__qualname__ = name
+    handler.__doc__ = job.__doc__
+    return handler
+
+
+def queue_handler(process: RecordProcessor) -> LambdaHandler:
+    """A Lambda handler for SQS events: each record in its own unit of work, failures reported by message id."""
+    logs.configure()
+    name = process.__name__
+
+    async def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        started, cold_start = _begin(name)
+        failures: list[dict[str, str]] = []
+        records: list[dict[str, Any]] = event.get("Records") or []
+        for record in records:
+            try:
+                async with UnitOfWork() as uow:
+                    await process(uow, record)
+            except Exception as exc:
+                message_id = str(record.get("messageId", ""))
+                extra = {"function": name, "message_id": message_id}
+                if isinstance(exc, RetryLater):
+                    logger.warning("record failed: %s", exc, extra=extra)
+                else:
+                    logger.error("record failed", exc_info=exc, extra=extra)
+                failures.append({"itemIdentifier": message_id})
+        outcome = "ok" if not failures else "partial" if len(failures) < len(records) else "error"
+        _finish(name, context, started, cold_start, outcome, len(records) - len(failures), len(failures),
+                trigger="sqs")
+        return {"batchItemFailures": failures}
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return _event_loop().run_until_complete(run(event, context))
+
+    handler.__name__ = handler.__qualname__ = name
+    handler.__doc__ = process.__doc__
+    return handler
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """The thread's loop, created once and kept (as Mangum does): engines and clients live on it."""
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    return loop
+
+
+def _begin(name: str) -> tuple[float, bool]:
+    metrics.current_function.set(name)
+    cold_start = name not in _invoked
+    if cold_start:
+        _invoked.add(name)
+        metrics.COLD_STARTS.labels(name).inc()
+    return time.perf_counter(), cold_start
+
+
+def _finish(name: str, context: Any, started: float, cold_start: bool, outcome: str, processed: int, failed: int,
+            *, trigger: str, error: BaseException | None = None) -> None:
+    elapsed = time.perf_counter() - started
+    metrics.JOB_RUNS.labels(name, outcome).inc()
+    metrics.JOB_DURATION.labels(name).observe(elapsed)
+    if processed:
+        metrics.JOB_ITEMS.labels(name, "ok").inc(processed)
+    if failed:
+        metrics.JOB_ITEMS.labels(name, "failed").inc(failed)
+    line = {
+        "request_id": getattr(context, "aws_request_id", None) or str(uuid.uuid4()), "function": name,
+        "trigger": trigger, "outcome": outcome, "processed": processed, "failed": failed,
+        "duration_ms": round(elapsed * 1000, 2), "cold_start": cold_start,
+    }
+    if error is None:
+        logs.access_log.info("job", extra=line)
+    else:
+        logs.access_log.error("job", exc_info=error, extra=line)
+    metrics.after_invocation(name)

@@ -1,0 +1,269 @@
+"""Notifications: the outbox relayed to SQS, and each queued event POSTed to a webhook once.
+
+The relay publishes what the outbox holds to the notifications queue and marks it published in
+the same transaction; a queue consumer POSTs each event to `WEBHOOK_URL` and records the delivery,
+so a message SQS delivers twice is POSTed once. Nothing is lost while SQS or the webhook is down:
+events stay unpublished, messages stay queued (then dead-lettered after the queue's
+`maxReceiveCount`).
+
+Webhook requests: `POST WEBHOOK_URL` with the event as the JSON body,
+`{"id", "type", "aggregate_id", "user_id", "payload", "created_at"}`, and these headers:
+
+    Content-Type: application/json
+    X-Tourbook-Event: booking.created
+    X-Tourbook-Event-Id: <the event id, the same on every retry: deduplicate on it>
+    X-Tourbook-Timestamp: <Unix seconds when this attempt was signed>
+    X-Tourbook-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with WEBHOOK_SECRET>
+    X-Tourbook-Delivery-Attempt: <1 for the first attempt, then 2, 3...>
+
+A receiver recomputes the HMAC over the timestamp header, a dot and the raw body bytes, compares it
+in constant time, and refuses timestamps more than a few minutes away from its clock (a replay).
+Any 2xx is a delivery; anything else, a redirect or no answer within `WEBHOOK_TIMEOUT_SECONDS` is
+retried later, with exponential back-off.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from shared.core import aws, jobs, metrics
+from shared.core.orm import utcnow
+from shared.core.outbox import OutboxEvent
+from shared.core.settings import Settings, get_settings
+from shared.core.uow import UnitOfWork
+from shared.notifications.models import Delivery
+
+if TYPE_CHECKING:
+    import urllib.request
+
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+
+logger = logging.getLogger("tourbook.notifications")
+
+RELAY_BATCH = 100  # rows locked per transaction; SQS takes them 10 per request
+RELAY_BUDGET_SECONDS = 20.0  # then the run stops; the next one (a minute later) goes on
+SQS_BATCH = 10
+BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
+MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
+USER_AGENT = "tourbook-webhooks/1"
+
+
+class WebhookError(jobs.RetryLater):
+    """The webhook did not take the event; the message is received again later."""
+
+
+async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
+                       budget_seconds: float = RELAY_BUDGET_SECONDS) -> int:
+    """Job: publish unpublished outbox events to the notifications queue, oldest first; how many were published."""
+    queue_url = get_settings().notifications_queue_url
+    if not queue_url:
+        logger.warning("NOTIFICATIONS_QUEUE_URL is not set: the outbox is not relayed")
+        return 0
+    deadline = time.monotonic() + budget_seconds
+    published = 0
+    refused: set[uuid.UUID] = set()  # SQS refused them in this run: the next run tries them again
+    while time.monotonic() < deadline:
+        # SKIP LOCKED: a relay running at the same time takes other rows, never the same ones.
+        statement = (
+            select(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+            .order_by(OutboxEvent.created_at, OutboxEvent.id).limit(batch_size).with_for_update(skip_locked=True)
+        )
+        if refused:
+            statement = statement.where(OutboxEvent.id.not_in(refused))
+        batch = list(await uow.session.scalars(statement))
+        if not batch:
+            break
+        sent: list[OutboxEvent] = []
+        try:
+            for start in range(0, len(batch), SQS_BATCH):
+                taken, failed = await _send(queue_url, batch[start:start + SQS_BATCH])
+                sent += taken
+                refused |= failed
+        except Exception:
+            if sent:  # what SQS took before the failure must not be sent again
+                await _mark_published(uow, sent)
+            raise
+        await _mark_published(uow, sent)  # the commit also releases the rows SQS refused
+        published += len(sent)
+    return published
+
+
+async def _mark_published(uow: UnitOfWork, events: list[OutboxEvent]) -> None:
+    now = utcnow()
+    for event in events:
+        event.published_at = now
+    await uow.commit()
+
+
+def message_body(event: OutboxEvent) -> str:
+    return json.dumps({
+        "id": str(event.id), "type": event.type, "aggregate_id": str(event.aggregate_id),
+        "user_id": str(event.user_id) if event.user_id else None, "payload": event.payload,
+        "created_at": event.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }, separators=(",", ":"))
+
+
+async def _send(queue_url: str, events: Sequence[OutboxEvent]) -> tuple[list[OutboxEvent], set[uuid.UUID]]:
+    """One SendMessageBatch: the events SQS took, and the ids of those it refused."""
+    entries: list[SendMessageBatchRequestEntryTypeDef] = [
+        {"Id": str(event.id), "MessageBody": message_body(event),
+         "MessageAttributes": {"type": {"DataType": "String", "StringValue": event.type}}}
+        for event in events
+    ]
+    try:
+        response = await asyncio.to_thread(lambda: aws.sqs().send_message_batch(QueueUrl=queue_url, Entries=entries))
+    except Exception:
+        metrics.count_outgoing("sqs", "error")
+        raise
+    taken = {entry["Id"] for entry in response.get("Successful", [])}
+    failed = response.get("Failed", [])
+    metrics.count_outgoing("sqs", "partial" if failed else "ok")
+    for entry in failed:
+        logger.warning("SQS refused an outbox event", extra={
+            "event_id": entry["Id"], "code": entry.get("Code"), "sender_fault": entry.get("SenderFault"),
+        })
+    return [event for event in events if str(event.id) in taken], {
+        event.id for event in events if str(event.id) not in taken
+    }
+
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    id: uuid.UUID
+    type: str
+
+
+def parse_message(body: bytes) -> QueuedEvent:
+    try:
+        data = json.loads(body)
+        return QueuedEvent(id=uuid.UUID(str(data["id"])), type=str(data["type"]))
+    except (ValueError, KeyError, TypeError):
+        raise ValueError("The message is not an outbox event") from None
+
+
+async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
+    """Consumer: POST one queued event to the webhook, once per event however often SQS delivers it."""
+    body = str(record.get("body", "")).encode()
+    event = parse_message(body)
+    attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+    # Claimed first: a copy of the message delivered at the same time waits on this row, then finds it.
+    claimed = await uow.session.scalar(
+        insert(Delivery).values(event_id=event.id, attempts=attempt).on_conflict_do_nothing()
+        .returning(Delivery.event_id)
+    )
+    if claimed is None:
+        logger.info("event already delivered", extra={"event_id": str(event.id), "event_type": event.type})
+        return
+    settings = get_settings()
+    if settings.webhook_url:
+        try:
+            await _post(settings, settings.webhook_url, body, event, attempt)
+        except Exception:
+            await uow.rollback()
+            await _back_off(record, attempt)
+            raise
+    else:
+        logger.info("WEBHOOK_URL is not set: the event is recorded as delivered, nothing was sent",
+                    extra={"event_id": str(event.id), "event_type": event.type})
+    await uow.commit()
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Tourbook-Signature value: HMAC-SHA256 of "<timestamp>.<body>"."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+async def _post(settings: Settings, url: str, body: bytes, event: QueuedEvent, attempt: int) -> None:
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Tourbook-Event": event.type,
+        "X-Tourbook-Event-Id": str(event.id), "X-Tourbook-Timestamp": timestamp,
+        "X-Tourbook-Delivery-Attempt": str(attempt),
+    }
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if secret:
+        headers["X-Tourbook-Signature"] = sign(secret, timestamp, body)
+    elif settings.environment == "production":
+        raise WebhookError("WEBHOOK_SECRET is not set: unsigned webhooks are not sent in production")
+    started = time.perf_counter()
+    try:
+        status = await asyncio.to_thread(_post_now, url, body, headers, settings.webhook_timeout_seconds)
+    except Exception as exc:  # refused, reset, timed out, not HTTP at all
+        metrics.count_outgoing("webhook", "error")
+        raise WebhookError(f"The webhook is unreachable ({exc.__class__.__name__})") from exc
+    finally:
+        metrics.observe_integration("http", "webhook", time.perf_counter() - started)
+    if not 200 <= status < 300:
+        metrics.count_outgoing("webhook", "error")
+        raise WebhookError(f"The webhook answered {status}")
+    metrics.count_outgoing("webhook", "ok")
+
+
+def _post_now(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener().open(request, timeout=timeout) as response:
+            response.read(65536)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+
+
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """urllib's opener without redirects: a webhook that moved is a failed delivery, not a GET elsewhere."""
+    import urllib.request
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirects)
+
+
+async def _back_off(record: dict[str, Any], attempt: int) -> None:
+    """Keep the failed message invisible for longer after each attempt, so retries spread out."""
+    delay = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), MAX_VISIBILITY_SECONDS)
+    delay = int(delay * random.uniform(1.0, 1.1))  # jitter: messages that failed together retry apart
+    try:
+        await asyncio.to_thread(_change_visibility, record, min(delay, MAX_VISIBILITY_SECONDS))
+    except Exception as exc:  # the message is still retried, after the queue's own visibility timeout
+        logger.warning("could not delay the retry: %s", exc.__class__.__name__,
+                       extra={"message_id": record.get("messageId")})
+
+
+def _change_visibility(record: dict[str, Any], seconds: int) -> None:
+    aws.sqs().change_message_visibility(
+        QueueUrl=_queue_url(str(record.get("eventSourceARN", ""))), ReceiptHandle=str(record["receiptHandle"]),
+        VisibilityTimeout=seconds,
+    )
+
+
+def _queue_url(arn: str) -> str:
+    """The URL of the queue a record came from: the configured one when it is that queue, else asked of SQS."""
+    parts = arn.split(":")
+    if len(parts) != 6:
+        raise ValueError(f"Not a queue ARN: {arn!r}")
+    account, name = parts[4], parts[5]
+    configured = get_settings().notifications_queue_url
+    if configured and configured.rstrip("/").rsplit("/", 1)[-1] == name:
+        return configured
+    return aws.sqs().get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]

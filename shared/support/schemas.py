@@ -1,0 +1,51 @@
+"""Request and response models of the support ticket endpoints."""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints, model_validator
+
+from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+
+Status = Literal["open", "in_progress", "resolved", "closed"]
+
+
+class TicketCreate(Input):
+    subject: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    message: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    booking_id: uuid.UUID | None = None
+
+
+class TicketUpdate(Input):
+    status: Status | None = None
+    reply: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> TicketUpdate:
+        if self.status is None and self.reply is None:
+            raise ValueError("send a status, a reply or both")
+        return self
+
+
+class TicketsQuery(PageQuery):
+    pass
+
+
+class AdminTicketsQuery(PageQuery):
+    status: Status | None = None
+
+
+class TicketOut(Output):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    booking_id: uuid.UUID | None
+    subject: str
+    message: str
+    status: Status
+    reply: str | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+TicketPage = Page[TicketOut]

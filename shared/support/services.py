@@ -1,0 +1,82 @@
+"""Support tickets: users ask, admins move them along `open → in_progress → resolved → closed`."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select, tuple_
+
+from shared.bookings.models import Booking
+from shared.core import outbox
+from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
+from shared.core.orm import utcnow
+from shared.core.schemas import Page, decode_cursor, encode_cursor
+from shared.core.uow import UnitOfWork
+from shared.support import schemas
+from shared.support.models import SupportTicket
+from shared.users.models import User
+
+# The only moves a ticket can make; staying put is not a move.
+TRANSITIONS = {
+    "open": {"in_progress", "closed"},
+    "in_progress": {"resolved", "closed"},
+    "resolved": {"closed"},
+    "closed": set(),
+}
+
+
+async def open_ticket(uow: UnitOfWork, *, user: User, data: schemas.TicketCreate) -> SupportTicket:
+    """Open a ticket, optionally about one of the caller's own bookings."""
+    if data.booking_id is not None:
+        owner = await uow.session.scalar(select(Booking.user_id).where(Booking.id == data.booking_id))
+        if owner != user.id:
+            raise NotFoundError("No such booking")
+    ticket = SupportTicket(user_id=user.id, booking_id=data.booking_id, subject=data.subject, message=data.message)
+    uow.session.add(ticket)
+    await uow.session.flush()
+    await uow.commit()
+    return ticket
+
+
+async def list_tickets(uow: UnitOfWork, *, limit: int, cursor: str | None, user_id: uuid.UUID | None = None,
+                       status: str | None = None) -> schemas.TicketPage:
+    """Tickets newest first: one user's, or everyone's (admins), optionally by status."""
+    statement = select(SupportTicket)
+    if user_id is not None:
+        statement = statement.where(SupportTicket.user_id == user_id)
+    if status is not None:
+        statement = statement.where(SupportTicket.status == status)
+    if cursor:
+        created, ticket_id = decode_cursor(cursor, 2)
+        try:
+            position: Any = (dt.datetime.fromisoformat(created), uuid.UUID(ticket_id))
+        except (TypeError, ValueError):
+            raise BadRequestError("The cursor is not valid") from None
+        statement = statement.where(tuple_(SupportTicket.created_at, SupportTicket.id) < position)
+    rows = list(await uow.session.scalars(
+        statement.order_by(SupportTicket.created_at.desc(), SupportTicket.id.desc()).limit(limit + 1)
+    ))
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(
+        items=[schemas.TicketOut.model_validate(row) for row in rows[:limit]],
+        next_cursor=encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None,
+    )
+
+
+async def update_ticket(uow: UnitOfWork, *, ticket_id: uuid.UUID, data: schemas.TicketUpdate) -> SupportTicket:
+    """Move a ticket along its lifecycle and/or reply; the user is notified through the outbox."""
+    ticket = await uow.session.scalar(select(SupportTicket).where(SupportTicket.id == ticket_id).with_for_update())
+    if ticket is None:
+        raise NotFoundError("No such ticket")
+    if data.status is not None and data.status not in TRANSITIONS[ticket.status]:
+        raise InvalidStateError(f"A ticket cannot go from {ticket.status} to {data.status}")
+    if data.reply is not None and ticket.status == "closed":
+        raise InvalidStateError("A closed ticket takes no replies")
+    ticket.status = data.status or ticket.status
+    ticket.reply = data.reply if data.reply is not None else ticket.reply
+    ticket.updated_at = utcnow()
+    outbox.record(uow, "ticket.updated", aggregate_id=ticket.id, user_id=ticket.user_id,
+                  payload=schemas.TicketOut.model_validate(ticket).model_dump(mode="json"))
+    await uow.commit()
+    return ticket

@@ -1,0 +1,219 @@
+"""The outbox relay and the webhook consumer: real PostgreSQL, a moto SQS server, a real HTTP receiver.
+
+The relay takes rows in transactions of its own, so its tests commit for real, on events of their own,
+and check what happened to those events whatever else the outbox holds. The consumer's tests run in
+the rolled-back `uow`.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from shared.core import aws as aws_clients
+from shared.core import outbox
+from shared.core.orm import utcnow
+from shared.core.outbox import OutboxEvent
+from shared.core.settings import reset_settings
+from shared.core.uow import UnitOfWork
+from shared.notifications import services
+from shared.notifications.models import Delivery
+from tests.support.queues import as_record, notifications_queue, receive_all
+from tests.support.webhook import Webhook, expected_signature, webhook_server
+
+SECRET = "webhook-test-secret-0123456789"
+
+
+async def _record_events(count: int) -> list[uuid.UUID]:
+    async with UnitOfWork() as uow:
+        for n in range(count):
+            outbox.record(uow, "test.happened", aggregate_id=uuid.uuid4(), user_id=None, payload={"n": n})
+        recorded = [event for event in uow.session.new if isinstance(event, OutboxEvent)]
+        await uow.commit()
+    return [event.id for event in recorded]
+
+
+async def _published(ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    async with UnitOfWork() as uow:
+        return list(await uow.session.scalars(
+            select(OutboxEvent.id).where(OutboxEvent.id.in_(ids), OutboxEvent.published_at.is_not(None))
+        ))
+
+
+async def _relay(batch_size: int = services.RELAY_BATCH) -> int:
+    async with UnitOfWork() as uow:
+        return await services.relay_outbox(uow, batch_size=batch_size)
+
+
+def _sent_ids(messages: list[dict[str, object]]) -> Counter[str]:
+    return Counter(json.loads(str(message["Body"]))["id"] for message in messages)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_relay_publishes_each_event_once_and_marks_it_published(aws: str) -> None:
+    queue = notifications_queue()
+    ids = await _record_events(25)
+
+    assert await _relay() >= 25
+    messages = receive_all(queue)
+
+    sent = _sent_ids(messages)
+    assert all(sent[str(event_id)] == 1 for event_id in ids)
+    assert sorted(await _published(ids)) == sorted(ids)
+    ours = next(m for m in messages if json.loads(m["Body"])["id"] == str(ids[0]))
+    body = json.loads(ours["Body"])
+    assert body["type"] == "test.happened" and body["payload"] == {"n": 0} and body["user_id"] is None
+    assert body["created_at"].endswith("Z") and uuid.UUID(body["aggregate_id"])
+    assert ours["MessageAttributes"]["type"]["StringValue"] == "test.happened"
+
+    await _relay()  # a second run finds nothing of ours to send
+    assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
+
+
+async def test_two_relays_at_once_send_each_event_once(aws: str) -> None:
+    queue = notifications_queue()
+    ids = await _record_events(60)
+
+    first, second = await asyncio.gather(_relay(batch_size=7), _relay(batch_size=7))
+
+    sent = _sent_ids(receive_all(queue))
+    assert [event_id for event_id, times in sent.items() if times > 1] == []
+    assert all(sent[str(event_id)] == 1 for event_id in ids)
+    assert first + second == sum(sent.values())
+    assert sorted(await _published(ids)) == sorted(ids)
+
+
+async def test_with_sqs_down_nothing_is_marked_and_everything_goes_once_it_is_back(aws: str) -> None:
+    queue = notifications_queue()
+    ids = await _record_events(12)
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{_closed_port()}"
+    reset_settings()
+    aws_clients.reset()
+
+    with pytest.raises(Exception) as failure:
+        await _relay()
+    assert "connect" in type(failure.value).__name__.lower() or "connect" in str(failure.value).lower()
+    assert await _published(ids) == []
+
+    os.environ["AWS_ENDPOINT_URL"] = aws  # SQS is back
+    reset_settings()
+    aws_clients.reset()
+    await _relay()
+    sent = _sent_ids(receive_all(queue))
+    assert all(sent[str(event_id)] == 1 for event_id in ids)
+    assert sorted(await _published(ids)) == sorted(ids)
+
+
+# -- the consumer ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def webhook(aws: str) -> Iterator[Webhook]:
+    with webhook_server() as server:
+        os.environ.update(WEBHOOK_URL=server.url, WEBHOOK_SECRET=SECRET, WEBHOOK_TIMEOUT_SECONDS="3")
+        reset_settings()
+        yield server
+
+
+def _queue_an_event(queue: str, type: str = "booking.created") -> str:
+    """One message as the relay writes it; its body."""
+    event = OutboxEvent(id=uuid.uuid4(), type=type, aggregate_id=uuid.uuid4(), user_id=uuid.uuid4(),
+                        payload={"status": "pending"}, created_at=utcnow())
+    body = services.message_body(event)
+    aws_clients.sqs().send_message(QueueUrl=queue, MessageBody=body)
+    return body
+
+
+async def test_the_webhook_gets_the_event_signed_over_timestamp_and_body(uow: UnitOfWork, webhook: Webhook) -> None:
+    queue = notifications_queue()
+    body = _queue_an_event(queue)
+    event_id = json.loads(body)["id"]
+    (message,) = receive_all(queue)
+
+    await services.deliver(uow, as_record(queue, message))
+
+    (request,) = webhook.received
+    assert request.body == body.encode()
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["x-tourbook-event"] == "booking.created"
+    assert request.headers["x-tourbook-event-id"] == event_id
+    timestamp = request.headers["x-tourbook-timestamp"]
+    assert abs(int(timestamp) - time.time()) < 10
+    assert request.headers["x-tourbook-signature"] == expected_signature(SECRET, timestamp, request.body)
+    assert request.headers["x-tourbook-signature"] != expected_signature("another secret", timestamp, request.body)
+    assert await uow.session.get(Delivery, uuid.UUID(event_id)) is not None
+
+
+async def test_outbox_events_are_delivered_once_per_event_even_when_the_webhook_fails_first(
+    uow: UnitOfWork, webhook: Webhook,
+) -> None:
+    queue = notifications_queue(visibility_timeout=1)  # visible again a second later, unless the consumer backs off
+    event_id = json.loads(_queue_an_event(queue))["id"]
+    webhook.answer_next(500)
+    (first,) = receive_all(queue)
+
+    with pytest.raises(services.WebhookError, match="500"):
+        await services.deliver(uow, as_record(queue, first))
+    assert await uow.session.get(Delivery, uuid.UUID(event_id)) is None
+    await asyncio.sleep(1.5)
+    assert receive_all(queue) == []  # backed off: not visible for a minute or so
+
+    aws_clients.sqs().change_message_visibility(QueueUrl=queue, ReceiptHandle=first["ReceiptHandle"],
+                                                VisibilityTimeout=0)
+    (second,) = receive_all(queue)  # the minute has passed
+    assert second["Attributes"]["ApproximateReceiveCount"] == "2"
+    await services.deliver(uow, as_record(queue, second))
+    delivery = await uow.session.get(Delivery, uuid.UUID(event_id))
+    assert delivery is not None and delivery.attempts == 2
+
+    await services.deliver(uow, as_record(queue, second))  # SQS delivers it once more: not POSTed again
+    attempts = [request.headers["x-tourbook-delivery-attempt"] for request in webhook.for_event(event_id)]
+    assert attempts == ["1", "2"]
+
+
+async def test_a_webhook_that_does_not_answer_in_time_is_a_failure(uow: UnitOfWork, aws: str) -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        os.environ.update(WEBHOOK_URL=f"http://127.0.0.1:{silent.getsockname()[1]}/", WEBHOOK_TIMEOUT_SECONDS="0.3")
+        reset_settings()
+        queue = notifications_queue()
+        _queue_an_event(queue)
+        (message,) = receive_all(queue)
+        started = time.monotonic()
+        with pytest.raises(services.WebhookError, match="unreachable"):
+            await services.deliver(uow, as_record(queue, message))
+    assert time.monotonic() - started < 3
+
+
+async def test_without_a_webhook_url_the_event_is_recorded_as_delivered(uow: UnitOfWork, aws: str) -> None:
+    queue = notifications_queue()
+    event_id = json.loads(_queue_an_event(queue))["id"]
+    (message,) = receive_all(queue)
+
+    await services.deliver(uow, as_record(queue, message))
+
+    assert await uow.session.get(Delivery, uuid.UUID(event_id)) is not None
+
+
+async def test_a_message_that_is_not_an_event_fails(uow: UnitOfWork, aws: str) -> None:
+    queue = notifications_queue()
+    aws_clients.sqs().send_message(QueueUrl=queue, MessageBody="not json")
+    (message,) = receive_all(queue)
+
+    with pytest.raises(ValueError, match="not an outbox event"):
+        await services.deliver(uow, as_record(queue, message))
