@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     invoke_.add_argument("--template", type=Path, default=argparse.SUPPRESS)
     invoke_.set_defaults(run=invoke)
 
+    prepare_ = commands.add_parser(
+        "prepare", help="migrate, load the demo data and create the uploads bucket, then exit (compose's migrate)"
+    )
+    prepare_.set_defaults(run=prepare)
+
     routes_ = commands.add_parser("routes", help="print the route table")
     routes_.add_argument("--template", type=Path, default=argparse.SUPPRESS)
     routes_.set_defaults(run=routes)
@@ -147,6 +152,16 @@ def _start_moto(stack: ExitStack) -> str:
     stack.callback(server.stop)
     host, port = server.get_host_and_port()
     return f"http://{host}:{port}"
+
+
+def prepare(options: argparse.Namespace) -> int:
+    """Everything `serve` does before it listens, against the configured (not embedded) services."""
+    with embedded_services(aws=True):
+        _reset_settings()
+        prepare_database()
+        prepare_bucket()
+    logger.info("database migrated, demo data loaded, uploads bucket ready")
+    return 0
 
 
 def prepare_database() -> None:

@@ -80,3 +80,42 @@ def test_an_unknown_function_or_user_is_an_error(database_url: str) -> None:
 
     assert unknown_function == 2 and "GetMeFunction" in functions
     assert unknown_user == 2 and "No active user" in users
+
+
+def test_every_sample_event_is_answered_without_a_5xx(database_url: str, moto_server: str) -> None:
+    """The deployment check of `sam local invoke`, for every function of the template, with its sample event."""
+    import asyncio
+
+    from local_gateway import template as sam
+    from shared.core import db
+    from shared.core.uow import UnitOfWork
+    from shared.users.services import ensure_user
+
+    functions = sam.load(sam.DEFAULT_TEMPLATE).functions
+    # An admin of its own for each function: some samples delete or change the account they run as.
+    admins = {function.logical_id: unique_email().lower() for function in functions}
+
+    async def create_admins() -> None:
+        try:
+            async with UnitOfWork() as uow:
+                for email in admins.values():
+                    await ensure_user(uow, email=email, password=PASSWORD, role="admin", full_name="Invoker")
+        finally:
+            await db.dispose_all()
+
+    asyncio.run(create_admins())
+    environment = {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                   "AWS_DEFAULT_REGION": "eu-west-1"}
+    invocations = []
+    for function in functions:
+        event = ROOT / "events" / f"{function.name}.json"
+        assert event.exists(), f"{function.logical_id} has no sample event"
+        extra = ("--as", admins[function.logical_id]) if function.routes else ()
+        invocations.append((function.logical_id, "--event", str(event), *extra))
+    failures = []
+    for start in range(0, len(invocations), 8):
+        batch = invocations[start:start + 8]
+        for args, (code, result, stderr) in zip(batch, invoke_all(*batch, **environment)):
+            if code != 0:
+                failures.append((args[0], (result or {}).get("statusCode"), stderr[-300:]))
+    assert failures == []
