@@ -36,23 +36,15 @@ async def create_booking(
 ) -> Booking:
     """Hold seats on a departure for the hold time; the price is computed here, never sent."""
     now = utcnow()
-    taken = (await uow.session.execute(
-        update(Departure)
-        .where(
-            Departure.id == data.departure_id, Departure.tour_id == Tour.id, Tour.is_published,
-            Departure.status == "open", Departure.starts_on > now.date(),
-            Departure.seats_taken + data.seats <= Departure.capacity,
-        )
-        .values(seats_taken=Departure.seats_taken + data.seats)
-        .returning(
-            Departure.tour_id, Departure.starts_on, Departure.capacity - Departure.seats_taken,
-            func.coalesce(Departure.price_cents, Tour.price_cents), Tour.currency, Tour.duration_days,
-        )
+    offer = (await uow.session.execute(
+        select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
+               Tour.currency, Tour.duration_days)
+        .join(Tour, Tour.id == Departure.tour_id)
+        .where(Departure.id == data.departure_id, Tour.is_published)
     )).one_or_none()
-    if taken is None:
-        await _refuse(uow, data, today=now.date())
-    assert taken is not None
-    tour_id, starts_on, seats_left, unit_price, currency, days = taken
+    if offer is None:
+        raise NotFoundError("No such departure")
+    tour_id, starts_on, unit_price, currency, days = offer
     booking = Booking(
         id=uuid.uuid4(), user_id=user.id, tour_id=tour_id, departure_id=data.departure_id, starts_on=starts_on,
         ends_on=starts_on + dt.timedelta(days=days - 1), seats=data.seats, travellers=data.travellers,
@@ -62,8 +54,26 @@ async def create_booking(
     uow.session.add(booking)
     _event(uow, "booking.created", booking)
     await idempotency.complete(uow, claim, status=201, body=_body(booking))
+    await uow.session.flush()
+    # The seats last: the departure's row lock is held from this statement to the commit only, so
+    # bookings of one hot departure queue for one round trip each, not for the inserts too. The
+    # conditional UPDATE re-checks everything the offer was read with; if it matches nothing, no seat
+    # was taken and the rows above are rolled back.
+    seats_left = await uow.session.scalar(
+        update(Departure)
+        .where(
+            Departure.id == data.departure_id, Departure.tour_id == Tour.id, Tour.is_published,
+            Departure.status == "open", Departure.starts_on > now.date(),
+            Departure.seats_taken + data.seats <= Departure.capacity,
+        )
+        .values(seats_taken=Departure.seats_taken + data.seats)
+        .returning(Departure.capacity - Departure.seats_taken)
+    )
+    if seats_left is None:
+        await uow.rollback()
+        await _refuse(uow, data, today=now.date())
     await uow.commit()
-    await readmodel.seats_changed({data.departure_id: seats_left})
+    await readmodel.seats_changed({data.departure_id: int(seats_left or 0)})
     return booking
 
 

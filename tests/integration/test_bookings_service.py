@@ -64,17 +64,22 @@ async def test_closed_cancelled_and_unknown_departures_are_refused(uow: UnitOfWo
     await tour_services.update_departure(uow, departure_id=closed.id, data=DepartureUpdate(status="closed"))
     with pytest.raises(DepartureClosedError):
         await make_booking(uow, user, closed.id)
+    assert await invariants.capacity_violations(uow, [closed.id]) == []  # the refused rows are gone
+    await uow.session.refresh(user)  # a refusal rolls back, which expires what the session held
     past = await make_departure(uow, tour.id, days_ahead=11)
     await uow.session.execute(update(Departure).where(Departure.id == past.id).values(starts_on=dt.date.today()))
     await uow.commit()
     with pytest.raises(DepartureClosedError):
         await make_booking(uow, user, past.id)
+    await uow.session.refresh(user)
     with pytest.raises(NotFoundError):
         await make_booking(uow, user, uuid.uuid4())
     draft = await make_tour(uow, is_published=False)
     hidden = await make_departure(uow, draft.id)
     with pytest.raises(NotFoundError):
         await make_booking(uow, user, hidden.id)
+    bookings = await uow.session.scalars(select(Booking).where(Booking.user_id == user.id))
+    assert list(bookings) == []
 
 
 async def test_paying_confirms_once_and_a_decline_leaves_it_pending(uow: UnitOfWork) -> None:
