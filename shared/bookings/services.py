@@ -11,15 +11,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, func, select, update
 
 from shared.bookings import payments, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
-from shared.core import idempotency, metrics, outbox
-from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
+from shared.core import idempotency, metrics, outbox, pages
+from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.orm import utcnow
-from shared.core.schemas import Page, decode_cursor, encode_cursor
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.tours import readmodel
@@ -94,21 +93,8 @@ async def list_bookings(uow: UnitOfWork, *, query: schemas.AdminBookingsQuery, u
     for name, value in filters.items():
         if value is not None:
             statement = statement.where(getattr(Booking, name) == value)
-    if query.cursor:
-        created, booking_id = decode_cursor(query.cursor, 2)
-        try:
-            position = (dt.datetime.fromisoformat(created), uuid.UUID(booking_id))
-        except (TypeError, ValueError):
-            raise BadRequestError("The cursor is not valid") from None
-        statement = statement.where(tuple_(Booking.created_at, Booking.id) < position)
-    rows = list(await uow.session.scalars(
-        statement.order_by(Booking.created_at.desc(), Booking.id.desc()).limit(query.limit + 1)
-    ))
-    last = rows[query.limit - 1] if len(rows) > query.limit else None
-    return Page(
-        items=[schemas.BookingOut.model_validate(row) for row in rows[: query.limit]],
-        next_cursor=encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None,
-    )
+    return await pages.newest_first(uow, statement, at=Booking.created_at, id=Booking.id, limit=query.limit,
+                                    cursor=query.cursor, out=schemas.BookingOut.model_validate)
 
 
 async def pay_booking(

@@ -1,17 +1,14 @@
 """Support tickets: users ask, admins move them along `open → in_progress → resolved → closed`."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from shared.bookings.models import Booking
-from shared.core import outbox
-from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
+from shared.core import outbox, pages
+from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.orm import utcnow
-from shared.core.schemas import Page, decode_cursor, encode_cursor
 from shared.core.uow import UnitOfWork
 from shared.support import schemas
 from shared.support.models import SupportTicket
@@ -47,21 +44,8 @@ async def list_tickets(uow: UnitOfWork, *, limit: int, cursor: str | None, user_
         statement = statement.where(SupportTicket.user_id == user_id)
     if status is not None:
         statement = statement.where(SupportTicket.status == status)
-    if cursor:
-        created, ticket_id = decode_cursor(cursor, 2)
-        try:
-            position: Any = (dt.datetime.fromisoformat(created), uuid.UUID(ticket_id))
-        except (TypeError, ValueError):
-            raise BadRequestError("The cursor is not valid") from None
-        statement = statement.where(tuple_(SupportTicket.created_at, SupportTicket.id) < position)
-    rows = list(await uow.session.scalars(
-        statement.order_by(SupportTicket.created_at.desc(), SupportTicket.id.desc()).limit(limit + 1)
-    ))
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(
-        items=[schemas.TicketOut.model_validate(row) for row in rows[:limit]],
-        next_cursor=encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None,
-    )
+    return await pages.newest_first(uow, statement, at=SupportTicket.created_at, id=SupportTicket.id, limit=limit,
+                                    cursor=cursor, out=schemas.TicketOut.model_validate)
 
 
 async def update_ticket(uow: UnitOfWork, *, ticket_id: uuid.UUID, data: schemas.TicketUpdate) -> SupportTicket:

@@ -5,13 +5,12 @@ import datetime as dt
 import hashlib
 import uuid
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from shared.core import passwords, tokens
+from shared.core import pages, passwords, tokens
 from shared.core.cache import get_cache
 from shared.core.errors import (
-    BadRequestError,
     InvalidCredentialsError,
     InvalidUploadError,
     NotFoundError,
@@ -20,7 +19,7 @@ from shared.core.errors import (
     ValidationError,
 )
 from shared.core.orm import utcnow
-from shared.core.schemas import Page, PresignedPost, decode_cursor, encode_cursor
+from shared.core.schemas import Page, PresignedPost
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.users import schemas
@@ -149,19 +148,9 @@ async def delete_me(uow: UnitOfWork, *, user: User) -> None:
 
 async def list_logins(uow: UnitOfWork, *, user: User, limit: int, cursor: str | None) -> Page[schemas.LoginEventOut]:
     """The caller's login attempts, newest first."""
-    query = select(LoginEvent).where(LoginEvent.user_id == user.id)
-    if cursor:
-        at, event_id = decode_cursor(cursor, 2)
-        try:
-            position = (dt.datetime.fromisoformat(at), uuid.UUID(event_id))
-        except (TypeError, ValueError):
-            raise BadRequestError("The cursor is not valid") from None
-        query = query.where(tuple_(LoginEvent.at, LoginEvent.id) < position)
-    query = query.order_by(LoginEvent.at.desc(), LoginEvent.id.desc()).limit(limit + 1)
-    rows = list(await uow.session.scalars(query))
-    last = rows[limit - 1] if len(rows) > limit else None
-    next_cursor = encode_cursor([last.at.isoformat(), str(last.id)]) if last is not None else None
-    return Page(items=[schemas.LoginEventOut.model_validate(row) for row in rows[:limit]], next_cursor=next_cursor)
+    statement = select(LoginEvent).where(LoginEvent.user_id == user.id)
+    return await pages.newest_first(uow, statement, at=LoginEvent.at, id=LoginEvent.id, limit=limit, cursor=cursor,
+                                    out=schemas.LoginEventOut.model_validate)
 
 
 async def load_caller(uow: UnitOfWork, claims: tokens.AccessClaims) -> User:
@@ -266,21 +255,8 @@ async def list_users(uow: UnitOfWork, *, query: schemas.AdminUsersQuery) -> Page
         statement = statement.where(User.role == query.role)
     if query.is_active is not None:
         statement = statement.where(User.is_active.is_(query.is_active))
-    if query.cursor:
-        created, user_id = decode_cursor(query.cursor, 2)
-        try:
-            position = (dt.datetime.fromisoformat(created), uuid.UUID(user_id))
-        except (TypeError, ValueError):
-            raise BadRequestError("The cursor is not valid") from None
-        statement = statement.where(tuple_(User.created_at, User.id) < position)
-    rows = list(await uow.session.scalars(
-        statement.order_by(User.created_at.desc(), User.id.desc()).limit(query.limit + 1)
-    ))
-    last = rows[query.limit - 1] if len(rows) > query.limit else None
-    return Page(
-        items=[schemas.UserOut.model_validate(row) for row in rows[: query.limit]],
-        next_cursor=encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None,
-    )
+    return await pages.newest_first(uow, statement, at=User.created_at, id=User.id, limit=query.limit,
+                                    cursor=query.cursor, out=schemas.UserOut.model_validate)
 
 
 async def update_user(uow: UnitOfWork, *, user_id: uuid.UUID, data: schemas.AdminUserUpdate) -> User:
