@@ -193,8 +193,67 @@ def bookings(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def catalogue(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    lines = ["## A. Catalogue search, GET /v1/tours (python -m bench.run --only catalogue)", "", _machine(result), "",
+             f"Inprocess gateway per size, REDIS_URL={data['redis']}. One connection: cold = FLUSHDB before every "
+             "request (outside the timing), warm = the same request repeated. wrk -t2 -c32 -d10s: warm URL, and "
+             "cold with `min_price=<counter>` added by a Lua script (new cache key every request). SQL statements "
+             "per request from the gateway's /metrics. ms.", ""]
+    rows = []
+    for size, info in data["sizes"].items():
+        for label, shape in info["shapes"].items():
+            cold, warm = shape["cold"], shape["warm"]
+            rows.append([f"{int(size):,} tours / {info['departures']:,} departures", label,
+                         f"{cold['latency_ms']['median']} / {cold['latency_ms']['p95']} ({cold['latency_ms']['n']})",
+                         f"{warm['latency_ms']['median']} / {warm['latency_ms']['p95']} ({warm['latency_ms']['n']})",
+                         f"{cold['sql_statements_per_request']} / {warm['sql_statements_per_request']}",
+                         f"{shape['wrk_warm']['requests_per_s']:.0f} "
+                         f"(p99 {shape['wrk_warm']['latency_ms'].get('p99')})",
+                         f"{shape['wrk_cold_min_price_counter']['requests_per_s']:.0f} "
+                         f"(p99 {shape['wrk_cold_min_price_counter']['latency_ms'].get('p99')})",
+                         ", ".join(str(n) for n in cold["items_per_page"])])
+    lines += _table(["catalogue", "shape", "cold p50 / p95 (n)", "warm p50 / p95 (n)", "SQL per request cold / warm",
+                     "wrk warm req/s", "wrk cold req/s", "items per page"], rows)
+    rows = [[label, f"{t['cold_p95_ms']} {_yes(t['cold_met'])}", f"{t['warm_p95_ms']} {_yes(t['warm_met'])}",
+             f"× {t['cold_p95_growth_small_to_large']} {_yes(t['sub_linear'])}"]
+            for label, t in data["targets"].items()]
+    lines += _table(["shape (largest size)", "cold p95 ≤ 50 ms", "warm p95 ≤ 5 ms", "cold p95 growth (sub-linear)"],
+                    rows)
+    for label, plan in (data.get("explain") or {}).items():
+        kind = "diagnostic, not a target shape: " if plan.get("selective_diagnostic") else ""
+        lines += [f"**EXPLAIN (ANALYZE, BUFFERS) at {data['explain_at']:,}: {kind}{label}** — execution "
+                  f"{plan.get('execution_ms')} ms, indexes "
+                  f"{', '.join(plan['indexes_used'])}; seq scans: {', '.join(plan['seq_scans']) or 'none'}", "",
+                  "```", *plan["plan"], "```", ""]
+    return lines
+
+
+def throughput(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    lines = ["## B. Gateway throughput (python -m bench.run --only throughput)", "", _machine(result), "",
+             f"Tour {data['tour_id']} of {data['database']}; wrk -t2 -c32 -d10s --latency, rounds alternating, "
+             "median req/s; p50 / p99 of the median round.", ""]
+    for cache, info in data["caches"].items():
+        lines += [f"Cache: REDIS_URL {info['REDIS_URL']}", ""]
+        rows = [[name, t["requests_per_s_median"], ", ".join(f"{v:.0f}" for v in t["requests_per_s_runs"]),
+                 t["ratio_to_hello"], t["median_round_latency_ms"].get("p50"), t["median_round_latency_ms"].get("p99"),
+                 t["server_cpu_ms_per_request_median"], t["non_2xx_total"], ", ".join(sorted(set(t["socket_errors"])))]
+                for name, t in info["targets"].items()]
+        lines += _table(["target", "req/s (median)", "rounds", "ratio to hello", "p50 ms", "p99 ms",
+                         "server CPU ms / request", "non-2xx", "socket errors"], rows)
+        target = info["target"]
+        lines += [f"- inprocess GET /v1/tours/{{id}} / hello = {target['inprocess_ratio_to_hello']} (≥ "
+                  f"{target['ratio_target']}: {_yes(target['ratio_met'])}); median round p99 "
+                  f"{target['median_round_p99_ms']} ms (≤ {target['p99_target_ms']}: {_yes(target['p99_met'])}); "
+                  f"no errors in any round: {_yes(target['no_errors_any_round'])}; isolated ratio "
+                  f"{target['isolated_ratio_to_hello']}", ""]
+    return lines
+
+
 RENDERERS = {"cold_start": cold_start, "warm": warm, "metrics_push": metrics_push, "gateway": gateway,
-             "bookings": bookings, "import_breakdown": import_breakdown}
+             "bookings": bookings, "import_breakdown": import_breakdown, "catalogue": catalogue,
+             "throughput": throughput}
 
 
 def render() -> str:
@@ -202,7 +261,7 @@ def render() -> str:
     for name, renderer in RENDERERS.items():
         result = read_result(name)
         if result is None:
-            lines += [] if name == "import_breakdown" else [f"## {name}: not run yet", ""]
+            lines += [] if name in ("import_breakdown", "catalogue", "throughput") else [f"## {name}: not run yet", ""]
         elif "skipped" in result:
             lines += [f"## {name}: skipped — {result['skipped']}", ""]
         else:

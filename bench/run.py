@@ -1,8 +1,8 @@
 """python -m bench.run [--only NAME ...]: run the benches, write bench/results/NAME.json and summary.md.
 
 NAME is one of cold_start, warm, metrics_push, gateway, bookings (all five, in that order, by default) or
-import_breakdown (only when named). Every bench is bounded: fixed numbers of processes, calls and wrk
-seconds, and the cold-start rounds stop at a time budget; the default run takes about eight minutes.
+import_breakdown, catalogue, throughput (only when named). Every bench is bounded: fixed numbers of processes,
+calls and wrk seconds, and the cold-start rounds stop at a time budget; the default run takes about eight minutes.
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import bookings, cold_start, gateway, import_breakdown, report, warm
+from bench import bookings, catalogue, cold_start, gateway, import_breakdown, report, throughput, warm
 from bench.common import PYTHON, ROOT, log, machine, read_result, write_result
 
 BENCHES = ("cold_start", "warm", "metrics_push", "gateway", "bookings")
-EXTRA = ("import_breakdown",)  # run only when named with --only
+EXTRA = ("import_breakdown", "catalogue", "throughput")  # run only when named with --only
 
 
 def _gateway_available() -> bool:
@@ -49,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="gateway: seconds per wrk run (default 10)")
     parser.add_argument("--booking-seconds", type=int, default=20,
                         help="bookings: seconds per throughput run and per pgbench run (default 20)")
+    parser.add_argument("--catalogue-sizes", default="10000,100000",
+                        help="catalogue: tour counts, comma-separated (default 10000,100000)")
+    parser.add_argument("--cache", action="append", choices=("memory", "redis"),
+                        help="throughput: cache of the servers, repeatable (default memory)")
     options = parser.parse_args(argv)
     selected = [name for name in BENCHES + EXTRA if name in (options.only or BENCHES)]
 
@@ -59,11 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         "gateway": lambda: gateway.run(rounds=options.rounds, seconds=options.seconds),
         "import_breakdown": lambda: import_breakdown.run(runs=max(5, options.runs // 2)),
         "bookings": lambda: bookings.run(seconds=options.booking_seconds),
+        "catalogue": lambda: catalogue.run(sizes=tuple(int(size) for size in options.catalogue_sizes.split(",")),
+                                           seconds=options.seconds),
+        "throughput": lambda: throughput.run(rounds=options.rounds, seconds=options.seconds,
+                                             caches=tuple(options.cache or ["memory"])),
     }
     failed = 0
     for name in selected:
         log(f"== {name}")
-        if name in ("gateway", "bookings") and not _gateway_available():
+        if name in ("gateway", "bookings", "catalogue", "throughput") and not _gateway_available():
             write_result(name, {"skipped": "`python -m local_gateway serve --help` does not work yet"})
             log(f"{name}: skipped, the local gateway cannot start yet")
             continue

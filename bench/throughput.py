@@ -1,0 +1,242 @@
+"""Bench B (issue 6): gateway throughput for a cached GET /v1/tours/{id} and GET /v1/health, with wrk.
+
+Side by side in one run, every server started once and warmed up:
+- a bare Starlette "hello" app (`bench.throughput:hello`, an async endpoint returning a small JSON);
+- the GetTour function's own app called directly as ASGI (`bench.throughput:direct_get_tour`: a wrapper that
+  injects the Lambda event the adapter reads its path parameter from, `scope["aws.event"]`);
+- `python -m local_gateway serve --mode inprocess` and `--mode isolated` (default number of environments),
+  each asked for GET /v1/tours/{id} and GET /v1/health.
+All under uvicorn with one worker, `--no-access-log`, log level warning (the gateway sets the same itself).
+`wrk -t2 -c32 -d10s --latency` runs against each target in turn, the order rotating each round; the figure
+is the median requests/s of the rounds, the p99 that of the median round.
+
+`--cache memory` leaves REDIS_URL unset (the in-process cache), `--cache redis` points every server at
+redis://127.0.0.1:6379/12 (flushed first). The tour is a published one of `tourbook_cat10k`.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bench.common import PYTHON, ROOT, free_port, log
+from bench.gateway import cpu_seconds, wrk
+
+PG = "postgresql+asyncpg://tourbook:tourbook@127.0.0.1:5432/"
+DATABASE = "tourbook_cat10k"
+REDIS_DB_URL = "redis://127.0.0.1:6379/12"
+RATIO_TARGET = 0.16
+P99_TARGET_MS = 60.0
+
+
+# -- the two apps served directly by uvicorn ----------------------------------------------------------------
+
+
+async def _hello(request: Request) -> JSONResponse:
+    return JSONResponse({"hello": "world"})
+
+
+hello = Starlette(routes=[Route("/", _hello)])
+
+
+async def direct_get_tour(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """functions.tours.get_tour.handler.app with the API Gateway event its adapter expects."""
+    from functions.tours.get_tour import handler
+
+    if scope["type"] == "http":
+        tour_id = scope["path"].rstrip("/").rpartition("/")[2]
+        scope = dict(scope)
+        scope["aws.event"] = {
+            "version": "2.0", "routeKey": "GET /v1/tours/{tour_id}", "rawPath": scope["path"],
+            "pathParameters": {"tour_id": tour_id},
+            "requestContext": {"requestId": str(uuid.uuid4()), "routeKey": "GET /v1/tours/{tour_id}",
+                               "http": {"method": "GET", "path": scope["path"], "sourceIp": "127.0.0.1"}},
+        }
+    await handler.app(scope, receive, send)
+
+
+# -- servers --------------------------------------------------------------------------------------------------
+
+
+def environment(database_url: str, redis_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": database_url, "PUSHGATEWAY_URL": "", "LOG_LEVEL": "INFO"})
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
+    for name in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT"):
+        env.pop(name, None)
+    return env
+
+
+@contextmanager
+def serving(name: str, command: list[str], probe_url: str, env: dict[str, str],
+            timeout: float = 120.0) -> Iterator[int]:
+    """Start a server, wait until `probe_url` answers (any status), stop it by its own pid on the way out."""
+    stderr = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                stderr.seek(0)
+                text = stderr.read().decode(errors="replace")
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{text[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not answer within {timeout:.0f} s")
+            try:
+                with urllib.request.urlopen(probe_url, timeout=5):
+                    break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.3)
+        yield process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        stderr.close()
+
+
+def gateway_command(mode: str, port: int) -> list[str]:
+    return [PYTHON, "-m", "local_gateway", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-schedules",
+            "--no-queues", "--mode", mode]
+
+
+def uvicorn_command(app: str, port: int) -> list[str]:
+    return [PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+            "--log-level", "warning", "--no-access-log"]
+
+
+def published_tour(database: str) -> str:
+    done = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "tourbook", "-d", database, "-tAc",
+         "SELECT t.id FROM tour t WHERE t.is_published AND EXISTS (SELECT 1 FROM departure d WHERE d.tour_id = t.id "
+         "AND d.status = 'open' AND d.starts_on > current_date) ORDER BY t.slug LIMIT 1"],
+        env={**os.environ, "PGPASSWORD": "tourbook"}, check=True, capture_output=True, text=True, timeout=60)
+    return done.stdout.strip()
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@dataclass
+class Target:
+    name: str
+    server: str
+    url: str
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run(rounds: int = 3, seconds: int = 10, connections: int = 32, threads: int = 2,
+        caches: tuple[str, ...] = ("memory",)) -> dict[str, Any]:
+    tour_id = published_tour(DATABASE)
+    report: dict[str, Any] = {"tour_id": tour_id, "database": DATABASE, "caches": {}}
+    for cache in caches:
+        redis_url = REDIS_DB_URL if cache == "redis" else None
+        if redis_url:
+            flush_redis(redis_url)
+        env = environment(PG + DATABASE, redis_url)
+        ports = {name: free_port() for name in ("hello", "direct", "inprocess", "isolated")}
+        commands = {
+            "hello": uvicorn_command("bench.throughput:hello", ports["hello"]),
+            "direct": uvicorn_command("bench.throughput:direct_get_tour", ports["direct"]),
+            "inprocess": gateway_command("inprocess", ports["inprocess"]),
+            "isolated": gateway_command("isolated", ports["isolated"]),
+        }
+        base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        tour_path = f"/v1/tours/{tour_id}"
+        targets = [
+            Target("bare Starlette hello (uvicorn)", "hello", base["hello"] + "/"),
+            Target("GetTour app direct as ASGI (uvicorn)", "direct", base["direct"] + tour_path),
+            Target("gateway inprocess GET /v1/tours/{id}", "inprocess", base["inprocess"] + tour_path),
+            Target("gateway isolated GET /v1/tours/{id}", "isolated", base["isolated"] + tour_path),
+            Target("gateway inprocess GET /v1/health", "inprocess", base["inprocess"] + "/v1/health"),
+            Target("gateway isolated GET /v1/health", "isolated", base["isolated"] + "/v1/health"),
+        ]
+        pids: dict[str, int] = {}
+        with ExitStack() as stack:
+            for name, command in commands.items():
+                log(f"throughput[{cache}]: starting {name} on port {ports[name]}")
+                probe = base[name] + ("/" if name == "hello" else tour_path)
+                pids[name] = stack.enter_context(serving(name, command, probe, env))
+            for target in targets:  # warm-up: connections, caches, isolated environments
+                wrk(target.url, threads=threads, connections=connections, seconds=3)
+            for round_ in range(rounds):
+                order = targets[round_ % len(targets):] + targets[:round_ % len(targets)]
+                for target in order:
+                    cpu_before = cpu_seconds(pids[target.server])
+                    result = wrk(target.url, threads=threads, connections=connections, seconds=seconds)
+                    cpu = cpu_seconds(pids[target.server]) - cpu_before
+                    result["server_cpu_ms_per_request"] = round(cpu * 1000 / max(1, result["requests"] or 0), 4)
+                    result["loadavg_1m"] = round(os.getloadavg()[0], 2)
+                    target.runs.append(result)
+                    log(f"throughput[{cache}]: round {round_ + 1}/{rounds} {target.name}: "
+                        f"{result['requests_per_s']:.0f} req/s, p99 {result['latency_ms'].get('p99')} ms")
+        report["caches"][cache] = _summarise(targets, commands, redis_url)
+    return report
+
+
+def _summarise(targets: list[Target], commands: dict[str, list[str]], redis_url: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "REDIS_URL": redis_url or "unset (in-process cache)",
+        "commands": {name: " ".join("python" if part == PYTHON else part for part in command)
+                     for name, command in commands.items()},
+        "targets": {},
+    }
+    hello_rps = statistics.median(run["requests_per_s"] for run in targets[0].runs)
+    for target in targets:
+        rps = [run["requests_per_s"] for run in target.runs]
+        median = statistics.median(rps)
+        median_run = sorted(target.runs, key=lambda run: run["requests_per_s"])[len(target.runs) // 2]
+        out["targets"][target.name] = {
+            "url_path": target.url.split("/", 3)[3] if target.url.count("/") >= 3 else "/",
+            "requests_per_s_median": round(median, 1),
+            "requests_per_s_runs": rps,
+            "ratio_to_hello": round(median / hello_rps, 3),
+            "median_round_latency_ms": median_run["latency_ms"],
+            "server_cpu_ms_per_request_median": statistics.median(run["server_cpu_ms_per_request"]
+                                                                  for run in target.runs),
+            "non_2xx_total": sum(run["non_2xx_3xx"] for run in target.runs),
+            "socket_errors": [run["socket_errors"] for run in target.runs],
+            "runs": target.runs,
+        }
+    main = out["targets"]["gateway inprocess GET /v1/tours/{id}"]
+    p99 = float(main["median_round_latency_ms"].get("p99", float("inf")))
+    clean = all(info["non_2xx_total"] == 0 and all(err == "none" for err in info["socket_errors"])
+                for info in out["targets"].values())
+    out["target"] = {
+        "inprocess_ratio_to_hello": main["ratio_to_hello"], "ratio_target": RATIO_TARGET,
+        "ratio_met": main["ratio_to_hello"] >= RATIO_TARGET,
+        "median_round_p99_ms": p99, "p99_target_ms": P99_TARGET_MS, "p99_met": p99 <= P99_TARGET_MS,
+        "no_errors_any_round": clean,
+        "isolated_ratio_to_hello": out["targets"]["gateway isolated GET /v1/tours/{id}"]["ratio_to_hello"],
+    }
+    out["target"]["met"] = out["target"]["ratio_met"] and out["target"]["p99_met"] and clean
+    return out
