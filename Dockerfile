@@ -1,6 +1,6 @@
 # The local gateway with every function, for docker compose (not for Lambda: SAM builds those).
 FROM python:3.11.10-slim-bookworm
-RUN pip install --no-cache-dir uv==0.5.31
+RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv PATH=/opt/venv/bin:$PATH
 COPY pyproject.toml uv.lock README.md ./
