@@ -1,6 +1,7 @@
 """How the gateway runs a function: on its own loop (`inprocess`) or in warm execution environments (`isolated`)."""
 from __future__ import annotations
 
+import abc
 import asyncio
 import concurrent.futures
 import functools
@@ -111,7 +112,7 @@ async def release_clients() -> None:
     await cache.close()
 
 
-class Runtime:
+class Runtime(abc.ABC):
     """Runs a function for an event and returns what its handler returned."""
 
     mode: Mode
@@ -123,8 +124,9 @@ class Runtime:
     def context(self, function: Function) -> LambdaContext:
         return LambdaContext(function, region=self.region)
 
+    @abc.abstractmethod
     async def invoke(self, function: Function, event: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        """Run `function`'s handler for `event` the way this mode does."""
 
     async def start(self) -> None:
         return None
