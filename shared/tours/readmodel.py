@@ -50,7 +50,7 @@ def card_key(tour_id: uuid.UUID, day: dt.date) -> str:
     return f"tour:{tour_id}:{day.isoformat()}"
 
 
-def seats_key(departure_id: uuid.UUID) -> str:
+def seats_key(departure_id: uuid.UUID | str) -> str:
     return f"seats:{departure_id}"
 
 
@@ -69,31 +69,40 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
         rows = list((await uow.session.execute(queries.list_tours(query, day))).all())
         fetched.extend(rows[: query.limit])
         next_cursor = queries.tour_cursor(rows[query.limit - 1], query.sort) if len(rows) > query.limit else None
-        return _dump({"ids": [str(row[0].id) for row in fetched], "next_cursor": next_cursor})
+        departures = [str(row.id) for row in fetched if row.id is not None]
+        return _dump({"ids": [str(row[0].id) for row in fetched], "departures": departures, "next_cursor": next_cursor})
 
     page = json.loads(await cache.get_or_build(key, LIST_TTL, build))
     if fetched:  # built just now: every card and seat count is in hand
         await _fill(cache, fetched, day)
         tours = [_compose(_card(row), row.seats_left) for row in fetched]
         return [_with_urls(tour) for tour in tours], page["next_cursor"]
-    found = await read_tours(uow, [uuid.UUID(tour_id) for tour_id in page["ids"]])
+    ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
+    found = await read_tours(uow, ids, departures=page.get("departures", ()))
     return [found[uuid.UUID(tour_id)] for tour_id in page["ids"] if uuid.UUID(tour_id) in found], page["next_cursor"]
 
 
-async def read_tours(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TourOut]:
-    """Tours by id (published or not): cards and seats from the cache, the misses in one query each."""
+async def read_tours(
+    uow: UnitOfWork, ids: Sequence[uuid.UUID], *, departures: Sequence[str] = ()
+) -> dict[uuid.UUID, TourOut]:
+    """Tours by id (published or not): cards and seats from the cache, the misses in one query each.
+
+    `departures` (the next departures a cached page names) lets cards and seats come in one round trip.
+    """
     cache, day = get_cache(), today()
     cards: dict[uuid.UUID, dict[str, Any]] = {}
-    for tour_id, raw in zip(ids, await cache.get_many([card_key(tour_id, day) for tour_id in ids])):
+    raws = await cache.get_many([card_key(tour_id, day) for tour_id in ids] + [seats_key(d) for d in departures])
+    for tour_id, raw in zip(ids, raws):
         if raw is not None:
             cards[tour_id] = json.loads(raw)
+    known = {d: int(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
     missing = [tour_id for tour_id in ids if tour_id not in cards]
     if missing:
         rows = (await uow.session.execute(queries.tours_by_id(missing, day))).all()
         await _fill(cache, rows, day)
         cards.update({row[0].id: _card(row) for row in rows})
     upcoming = [card["next_departure"]["id"] for card in cards.values() if card["next_departure"]]
-    seats = await _seats(uow, cache, upcoming)
+    seats = known | await _seats(uow, cache, [d for d in upcoming if d not in known])
     return {
         tour_id: _with_urls(_compose(card, seats.get(card["next_departure"]["id"]) if card["next_departure"] else None))
         for tour_id, card in cards.items()
@@ -148,7 +157,9 @@ def departure_out(departure: Departure, tour: Tour) -> DepartureOut:
 
 async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int]:
     seats: dict[str, int] = {}
-    for departure_id, raw in zip(ids, await cache.get_many([f"seats:{i}" for i in ids])):
+    if not ids:
+        return seats
+    for departure_id, raw in zip(ids, await cache.get_many([seats_key(i) for i in ids])):
         if raw is not None:
             seats[departure_id] = int(raw)
     missing = [uuid.UUID(departure_id) for departure_id in ids if departure_id not in seats]
@@ -157,7 +168,7 @@ async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int
             select(Departure.id, Departure.capacity - Departure.seats_taken).where(Departure.id.in_(missing))
         )).all()
         fresh = {str(departure_id): int(left) for departure_id, left in rows}
-        await cache.set_many({f"seats:{i}": str(left).encode() for i, left in fresh.items()}, SEATS_TTL,
+        await cache.set_many({seats_key(i): str(left).encode() for i, left in fresh.items()}, SEATS_TTL,
                              only_new=True)
         seats.update(fresh)
     return seats
