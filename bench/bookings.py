@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.common import PYTHON, REDIS_URL, ROOT, free_port, log
+from bench.common import PYTHON, REDIS_URL, ROOT, free_port, log, stop
 from bench.gateway import cpu_seconds
 from bench.stats import percentile, summary
 
@@ -113,12 +113,7 @@ def serving(timeout: float = 120.0) -> Iterator[Gateway]:
                 time.sleep(0.3)
         yield Gateway(url, process.pid, stderr)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
         stderr.close()
 
 

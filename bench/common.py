@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import socket
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,16 @@ def machine() -> dict[str, Any]:
         "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
         "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Stop a server the bench started: SIGTERM, then SIGKILL if it has not gone within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def free_port() -> int:

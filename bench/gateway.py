@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import DATABASE_URL, PYTHON, REDIS_URL, ROOT, free_port, log
+from bench.common import DATABASE_URL, PYTHON, REDIS_URL, ROOT, free_port, log, stop
 
 ROUTE = "/v1/auth/me"
 RATIO_TARGET = 0.6
@@ -85,12 +85,7 @@ def running(server: Server, timeout: float = 90.0) -> Iterator[Server]:
                 time.sleep(0.3)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
         stderr.close()
 
 

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bench.common import PYTHON, ROOT, free_port, log
+from bench.common import PYTHON, ROOT, free_port, log, stop
 from bench.gateway import cpu_seconds, wrk
 
 PG = "postgresql+asyncpg://tourbook:tourbook@127.0.0.1:5432/"
@@ -108,12 +108,7 @@ def serving(name: str, command: list[str], probe_url: str, env: dict[str, str],
                 time.sleep(0.3)
         yield process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
         stderr.close()
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from shared.core.errors import BadRequestError
 
@@ -22,6 +22,17 @@ class Input(BaseModel):
     """Request bodies and queries: unknown fields are an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Patch(Input):
+    """A partial update: leave a field out to keep it; sending it as null is an error, not a reset."""
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        return self
 
 
 class Output(BaseModel):

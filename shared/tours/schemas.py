@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
-from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, PresignedPost, UtcDatetime
+from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, UtcDatetime
 
 Currency = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
@@ -37,8 +37,7 @@ class TourCreate(TourFields):
     pass
 
 
-class TourUpdate(Input):
-    """Every field optional; a field sent as null is an error, not a reset."""
+class TourUpdate(Patch):
 
     title: Annotated[str, StringConstraints(min_length=3, max_length=200)] | None = None
     description: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
@@ -50,14 +49,10 @@ class TourUpdate(Input):
     tags: list[Tag] | None = Field(default=None, max_length=20)
     is_published: bool | None = None
 
-    @model_validator(mode="after")
-    def _no_nulls(self) -> TourUpdate:
-        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
-        if nulls:
-            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
-        if self.tags is not None:
-            self.tags = list(dict.fromkeys(tag.lower() for tag in self.tags))
-        return self
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, tags: list[str] | None) -> list[str] | None:
+        return None if tags is None else list(dict.fromkeys(tag.lower() for tag in tags))
 
 
 class ToursQuery(PageQuery):
@@ -127,16 +122,9 @@ class DepartureCreate(Input):
         return starts_on
 
 
-class DepartureUpdate(Input):
+class DepartureUpdate(Patch):
     capacity: int | None = Field(default=None, ge=1, le=1000)
     status: Literal["open", "closed"] | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> DepartureUpdate:
-        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
-        if nulls:
-            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
-        return self
 
 
 class DeparturesQuery(PageQuery):

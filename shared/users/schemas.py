@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, model_validator
 
-from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, PresignedPost, UtcDatetime
+from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, UtcDatetime
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128, strip_whitespace=False)]
 
@@ -49,7 +49,7 @@ class LogoutIn(Input):
     refresh_token: str | None = Field(default=None, max_length=200)
 
 
-class UserUpdate(Input):
+class UserUpdate(Patch):
     full_name: FullName | None = None
     password: Password | None = None
     current_password: str | None = Field(default=None, max_length=1024)
@@ -112,16 +112,9 @@ class AdminUsersQuery(PageQuery):
     is_active: bool | None = None
 
 
-class AdminUserUpdate(Input):
+class AdminUserUpdate(Patch):
     role: Literal["user", "admin"] | None = None
     is_active: bool | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> AdminUserUpdate:
-        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
-        if nulls:
-            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
-        return self
 
 
 UserPage = Page[UserOut]

@@ -162,6 +162,7 @@ def test_a_booking_reaches_the_webhook_once_though_it_fails_first(
 ) -> None:
     (environment,) = environments(1)
     queue = notifications_queue()
+    aws_clients.sqs().purge_queue(QueueUrl=queue)  # messages other tests (e.g. sample invocations) left there
     booking_id = environment.run(_a_booking())
 
     relayed = environment.invoke(relay_outbox.handler, events.scheduled_event("local-RelayOutboxFunctionEveryMinute"))
