@@ -3,7 +3,8 @@
     coldprobe.py OUT HANDLER EVENT COLLECT DEPS NPATHS PATH... MODULE...
 
 Puts PATH... first on sys.path (as Lambda does with /var/task and /opt/python), imports MODULE... in
-order and times it; with HANDLER (an attribute of the last module, "-" for none) calls
+order and times it (with a `::` among them, the modules before it are imported first and timed apart:
+the paired own-code measurement); with HANDLER (an attribute of the last module, "-" for none) calls
 `handler(event, context)` once with the JSON event in the file EVENT and times that. Writes one JSON
 object to OUT, then leaves with os._exit: a Lambda environment is never torn down between its init
 and its first answer, so interpreter teardown is not part of the number.
@@ -49,6 +50,14 @@ def _third_party(deps: str) -> dict[str, object]:
     return {"third_party_top_level": top_level, "third_party_modules": every, "module_count": len(sys.modules)}
 
 
+def _import(modules: "list[str]", failures: "list[str]") -> None:
+    for name in modules:
+        try:
+            __import__(name)
+        except Exception as exc:  # a third-party submodule that cannot be imported on its own is reported
+            failures.append(f"{name}: {exc.__class__.__name__}: {exc}")
+
+
 def main() -> None:
     out, handler_name, event_path, collect, deps = sys.argv[1:6]
     count = int(sys.argv[6])
@@ -56,15 +65,17 @@ def main() -> None:
     modules = sys.argv[7 + count:]
     sys.path[0:0] = paths
 
-    failures = []
+    failures: "list[str]" = []
+    result: "dict[str, object]" = {}
+    if "::" in modules:  # paired: import the modules before "::" first, timed apart
+        first, modules = modules[:modules.index("::")], modules[modules.index("::") + 1:]
+        started, started_cpu = time.perf_counter(), time.process_time()
+        _import(first, failures)
+        result.update(pre_import_s=time.perf_counter() - started, pre_import_cpu_s=time.process_time() - started_cpu)
     started, started_cpu = time.perf_counter(), time.process_time()
-    for name in modules:
-        try:
-            __import__(name)
-        except Exception as exc:  # a third-party submodule that cannot be imported on its own is reported
-            failures.append(f"{name}: {exc.__class__.__name__}: {exc}")
-    result = {"import_s": time.perf_counter() - started, "import_cpu_s": time.process_time() - started_cpu,
-              "failures": failures}
+    _import(modules, failures)
+    result.update(import_s=time.perf_counter() - started, import_cpu_s=time.process_time() - started_cpu,
+                  failures=failures)
     if collect == "1":
         result.update(_third_party(deps))
         before_invocation = set(sys.modules)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import uuid
 
-from shared.bookings import services
+from shared.bookings import cascades
 from shared.core import http
 from shared.users import access
 
 
 async def cancel_departure(request: http.Request, departure_id: uuid.UUID) -> http.Response:
     """Cancel a departure and the bookings on it (admins)."""
-    await services.cancel_departure(request.uow, departure_id=departure_id)
+    await cascades.cancel_departure(request.uow, departure_id=departure_id)
     return http.no_content()
 
 

@@ -21,9 +21,8 @@ from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.orm import utcnow
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
-from shared.tours import readmodel
+from shared.tours import seats
 from shared.tours.models import Departure, Tour
-from shared.users import services as user_services
 from shared.users.models import User
 
 PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
@@ -72,7 +71,7 @@ async def create_booking(
         await uow.rollback()
         await _refuse(uow, data, today=now.date())
     await uow.commit()
-    await readmodel.seats_changed({data.departure_id: int(seats_left or 0)})
+    await seats.seats_changed({data.departure_id: int(seats_left or 0)})
     return booking
 
 
@@ -141,36 +140,10 @@ async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID
             raise InvalidStateError("A checked-in booking cannot be cancelled")
         if booking.starts_on <= utcnow().date():
             raise InvalidStateError("The trip has started: the booking can no longer be cancelled")
-    left = await _release(uow, [booking], "cancelled", "booking.cancelled")
+    left = await release(uow, [booking], "cancelled", "booking.cancelled")
     await uow.commit()
-    await readmodel.seats_changed(left)
+    await seats.seats_changed(left)
     return booking
-
-
-async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
-    """Cancel a departure and every pending or confirmed booking on it (owners are notified)."""
-    departure = await uow.session.scalar(select(Departure).where(Departure.id == departure_id).with_for_update())
-    if departure is None:
-        raise NotFoundError("No such departure")
-    bookings = list(await uow.session.scalars(
-        select(Booking).where(Booking.departure_id == departure_id, Booking.status.in_(HOLDING)).with_for_update()
-    ))
-    left = await _release(uow, bookings, "cancelled", "booking.cancelled") if bookings else {}
-    departure.status = "cancelled"
-    await uow.commit()
-    await readmodel.tour_changed(uow, departure.tour_id, departures=True)
-    await readmodel.seats_changed(left or {departure_id: departure.seats_left})
-
-
-async def close_account(uow: UnitOfWork, *, user: User) -> None:
-    """Delete the caller's account: future bookings are cancelled in the same transaction."""
-    future = list(await uow.session.scalars(
-        select(Booking).where(Booking.user_id == user.id, Booking.status.in_(HOLDING),
-                              Booking.starts_on > utcnow().date()).with_for_update()
-    ))
-    left = await _release(uow, future, "cancelled", "booking.cancelled") if future else {}
-    await user_services.delete_me(uow, user=user)  # commits
-    await readmodel.seats_changed(left)
 
 
 async def expire_pending(uow: UnitOfWork, *, now: dt.datetime | None = None) -> int:
@@ -199,25 +172,28 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
         ))
         if not batch:
             return done
-        left = await _release(uow, batch, becomes, event)
+        left = await release(uow, batch, becomes, event)
         await uow.commit()
-        await readmodel.seats_changed(left)
+        await seats.seats_changed(left)
         done += len(batch)
 
 
-async def _release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str) -> dict[uuid.UUID, int]:
-    """Move bookings out of pending/confirmed and return their seats; the new seats left per departure."""
-    seats: dict[uuid.UUID, int] = defaultdict(int)
+async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str) -> dict[uuid.UUID, int]:
+    """Move bookings out of pending/confirmed and give their seats back (the caller commits).
+
+    Returns the new seats left per departure, for `seats.seats_changed` once committed.
+    """
+    returned: dict[uuid.UUID, int] = defaultdict(int)
     now = utcnow()
     for booking in bookings:
-        seats[booking.departure_id] += booking.seats
+        returned[booking.departure_id] += booking.seats
         booking.status, booking.expires_at, booking.updated_at = status, None, now
         _event(uow, event, booking)
     left: dict[uuid.UUID, int] = {}
-    for departure_id in sorted(seats):  # a fixed order: two jobs never wait on each other's rows
+    for departure_id in sorted(returned):  # a fixed order: two jobs never wait on each other's rows
         left[departure_id] = int(await uow.session.scalar(
             update(Departure).where(Departure.id == departure_id)
-            .values(seats_taken=Departure.seats_taken - seats[departure_id])
+            .values(seats_taken=Departure.seats_taken - returned[departure_id])
             .returning(Departure.capacity - Departure.seats_taken)
         ) or 0)
     return left

@@ -168,6 +168,9 @@ def lambda_handler(
     logs.configure()
     spec = _inspect(endpoint, auth=auth, status=status, response=response, accepts_form=accepts_form, raises=raises,
                     idempotent=idempotent)
+    for model in (spec.body, spec.query, spec.path, spec.response):
+        if model is not None:
+            model.model_rebuild()  # schemas defer their build (core.schemas.Schema); this endpoint's are built now
     app = Starlette(routes=[Route("/{path:path}", _Adapter(spec))])
     handler = FunctionHandler(app, lifespan="off", text_mime_types=TEXT_TYPES)
     handler.spec = spec

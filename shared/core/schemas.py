@@ -18,7 +18,19 @@ def _iso_utc(value: dt.datetime) -> str:
 UtcDatetime = Annotated[dt.datetime, PlainSerializer(_iso_utc, return_type=str)]
 
 
-class Input(BaseModel):
+class Schema(BaseModel):
+    """The base of every request and response model.
+
+    A model's validator and serializer are built when it is first used, not when its module is imported:
+    a function imports whole schema modules but uses a few of their models, and cold start is paid per
+    function. The adapter builds its own endpoint's models while the function is set up
+    (`http.lambda_handler`), so a request never waits for them.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Input(Schema):
     """Request bodies and queries: unknown fields are an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -35,7 +47,7 @@ class Patch(Input):
         return self
 
 
-class Output(BaseModel):
+class Output(Schema):
     model_config = ConfigDict(from_attributes=True)
 
 
@@ -47,7 +59,7 @@ class PageQuery(Input):
 T = TypeVar("T")
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Schema, Generic[T]):
     items: list[T]
     next_cursor: str | None
 
@@ -70,7 +82,7 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 
 
-class PresignedPost(BaseModel):
+class PresignedPost(Schema):
     """Post the file as multipart form data to `url`, with `fields` first and the file last."""
 
     url: str

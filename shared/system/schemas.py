@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from shared.core.schemas import Schema
 
 Check = Literal["ok", "down"]
 
 
-class HealthChecks(BaseModel):
+class HealthChecks(Schema):
     database: Check
     cache: Check
 
 
-class HealthOut(BaseModel):
+class HealthOut(Schema):
     status: Literal["ok", "degraded"]
     checks: HealthChecks

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -32,14 +31,13 @@ from sqlalchemy import Row, select
 from shared.core.cache import Cache, get_cache
 from shared.core.uow import UnitOfWork
 from shared.tours import images, queries
+from shared.tours.seats import SEATS_TTL, SEATS_VERSION, VERSION_TTL, seats_key, stamp
 from shared.tours.models import Departure, Tour
 from shared.tours.schemas import DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
 
 CARD_TTL = 600
-SEATS_TTL = 600
 LIST_TTL = 300
 CATALOGUE_VERSION = "tours:version"
-SEATS_VERSION = "tours:seats-version"
 
 
 def today() -> dt.date:
@@ -48,10 +46,6 @@ def today() -> dt.date:
 
 def card_key(tour_id: uuid.UUID, day: dt.date) -> str:
     return f"tour:{tour_id}:{day.isoformat()}"
-
-
-def seats_key(departure_id: uuid.UUID | str) -> str:
-    return f"seats:{departure_id}"
 
 
 def departures_version_key(tour_id: uuid.UUID) -> str:
@@ -138,17 +132,9 @@ async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool 
         await cache.set_many({card_key(tour_id, day): _dump(_card(rows[0]))}, CARD_TTL)
     else:
         await cache.delete(card_key(tour_id, day))
-    stamp = _stamp()
-    bumped = {CATALOGUE_VERSION: stamp} | ({departures_version_key(tour_id): stamp} if departures else {})
-    await cache.set_many(bumped, _VERSION_TTL)
-
-
-async def seats_changed(seats: dict[uuid.UUID, int]) -> None:
-    """After a committed change of seats taken or capacity: the new counts, and the seats version."""
-    cache = get_cache()
-    await cache.set_many({seats_key(departure_id): str(left).encode() for departure_id, left in seats.items()},
-                         SEATS_TTL)
-    await cache.set_many({SEATS_VERSION: _stamp()}, _VERSION_TTL)
+    now = stamp()
+    bumped = {CATALOGUE_VERSION: now} | ({departures_version_key(tour_id): now} if departures else {})
+    await cache.set_many(bumped, VERSION_TTL)
 
 
 def departure_out(departure: Departure, tour: Tour) -> DepartureOut:
@@ -220,15 +206,11 @@ def _departure_row(departure: Departure, tour: Tour) -> dict[str, Any]:
 
 async def _versions(cache: Cache, keys: list[str]) -> list[str]:
     values = await cache.get_many(keys)
-    missing = {key: _stamp() for key, value in zip(keys, values) if value is None}
+    missing = {key: stamp() for key, value in zip(keys, values) if value is None}
     if missing:  # first use, or evicted: start a new version (entries of an older one are unreachable)
-        await cache.set_many(missing, _VERSION_TTL, only_new=True)
+        await cache.set_many(missing, VERSION_TTL, only_new=True)
         values = await cache.get_many(keys)
     return [(value if value is not None else missing[key]).decode() for key, value in zip(keys, values)]
-
-
-def _stamp() -> bytes:
-    return str(time.time_ns()).encode()
 
 
 def _digest(params: dict[str, Any]) -> str:
@@ -238,6 +220,3 @@ def _digest(params: dict[str, Any]) -> str:
 
 def _dump(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), default=str).encode()
-
-
-_VERSION_TTL = 7 * 24 * 3600

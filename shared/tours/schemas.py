@@ -5,9 +5,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
-from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, UtcDatetime
+from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, Schema, UtcDatetime
 
 Currency = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
@@ -80,7 +80,7 @@ class ToursQuery(PageQuery):
         return bool(self.date_from or self.date_to or self.seats)
 
 
-class NextDeparture(BaseModel):
+class NextDeparture(Schema):
     id: uuid.UUID
     starts_on: dt.date
     seats_left: int
@@ -156,7 +156,7 @@ class ImageUploadIn(Input):
     content_type: ImageType
 
 
-class ImageUploadOut(BaseModel):
+class ImageUploadOut(Schema):
     upload: PresignedPost
     key: str
     expires_in: int

@@ -13,7 +13,7 @@ from shared.core import uploads
 from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.schemas import Page, PresignedPost
 from shared.core.uow import UnitOfWork
-from shared.tours import images, readmodel, schemas
+from shared.tours import images, readmodel, schemas, seats as seat_counts
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
 from shared.tours.models import Departure, Tour, TourImage
 
@@ -145,7 +145,7 @@ async def _commit(uow: UnitOfWork, tour_id: uuid.UUID, *, seats: dict[uuid.UUID,
     await uow.commit()
     await readmodel.tour_changed(uow, tour_id, departures=seats is not None)
     if seats:
-        await readmodel.seats_changed(seats)
+        await seat_counts.seats_changed(seats)
 
 
 async def _tour_for_update(uow: UnitOfWork, tour_id: uuid.UUID) -> Tour:

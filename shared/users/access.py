@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
 from shared.core import tokens
 from shared.core.errors import ForbiddenError, UnauthorizedError
 from shared.core.http import Request
-from shared.users import services
-from shared.users.models import User
+from shared.core.uow import UnitOfWork
+from shared.users.models import TokenFamily, User
 
 
 async def signed_in(request: Request) -> User:
@@ -16,7 +18,7 @@ async def signed_in(request: Request) -> User:
     if token is None:
         raise UnauthorizedError("Send an access token: Authorization: Bearer <token>")
     claims = tokens.read_access_token(token)
-    user = await services.load_caller(request.uow, claims)
+    user = await load_caller(request.uow, claims)
     request.scope["tourbook.token_family"] = claims.family_id
     return user
 
@@ -43,3 +45,16 @@ def token_family(request: Request) -> uuid.UUID:
     family = request.scope["tourbook.token_family"]
     assert isinstance(family, uuid.UUID)
     return family
+
+
+async def load_caller(uow: UnitOfWork, claims: tokens.AccessClaims) -> User:
+    """The user behind an access token, if its family is alive and the account active (one query)."""
+    user = await uow.session.scalar(
+        select(User)
+        .join(TokenFamily, TokenFamily.user_id == User.id)
+        .where(TokenFamily.id == claims.family_id, User.id == claims.user_id)
+        .where(TokenFamily.revoked_at.is_(None), User.is_active)
+    )
+    if user is None:
+        raise UnauthorizedError("The access token has been revoked")
+    return user

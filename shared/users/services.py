@@ -153,19 +153,6 @@ async def list_logins(uow: UnitOfWork, *, user: User, limit: int, cursor: str | 
                                     out=schemas.LoginEventOut.model_validate)
 
 
-async def load_caller(uow: UnitOfWork, claims: tokens.AccessClaims) -> User:
-    """The user behind an access token, if its family is alive and the account active (one query)."""
-    user = await uow.session.scalar(
-        select(User)
-        .join(TokenFamily, TokenFamily.user_id == User.id)
-        .where(TokenFamily.id == claims.family_id, User.id == claims.user_id)
-        .where(TokenFamily.revoked_at.is_(None), User.is_active)
-    )
-    if user is None:
-        raise UnauthorizedError("The access token has been revoked")
-    return user
-
-
 async def ensure_user(uow: UnitOfWork, *, email: str, password: str, role: str, full_name: str | None) -> User:
     """Create or restore an account (demo users, the admin command) without touching other data."""
     email = email.strip().lower()

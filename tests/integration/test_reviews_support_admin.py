@@ -23,7 +23,7 @@ from shared.reviews.schemas import ReviewCreate, ReviewsQuery
 from shared.support import services as support
 from shared.support.schemas import TicketCreate, TicketUpdate
 from shared.tours import services as tours
-from shared.users import services as users
+from shared.users import access, services as users
 from shared.users.errors import AccountDisabledError, LastAdminError
 from shared.users.models import User
 from shared.users.schemas import AdminUsersQuery, AdminUserUpdate
@@ -145,7 +145,7 @@ async def test_deactivation_ends_live_sessions_and_blocks_login(uow: UnitOfWork)
     issued = await users.log_in(uow, email=user.email, password=DEFAULT_PASSWORD, ip="10.0.0.1", user_agent="t")
     await users.update_user(uow, user_id=user.id, data=AdminUserUpdate(is_active=False))
     with pytest.raises(errors.UnauthorizedError):
-        await users.load_caller(uow, tokens.read_access_token(issued.access_token))
+        await access.load_caller(uow, tokens.read_access_token(issued.access_token))
     with pytest.raises(AccountDisabledError):
         await users.log_in(uow, email=user.email, password=DEFAULT_PASSWORD, ip="10.0.0.1", user_agent="t")
     with pytest.raises(errors.InvalidCredentialsError):

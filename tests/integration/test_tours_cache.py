@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 
 from shared.core import db
 from shared.core.uow import UnitOfWork
-from shared.tours import readmodel, services
+from shared.tours import seats, services
 from shared.tours.models import Departure
 from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
 from tests.support.builders import make_departure, make_tour
@@ -67,7 +67,7 @@ async def test_departures_lists_are_cached_with_live_seats(uow: UnitOfWork, sql:
 
     await uow.session.execute(update(Departure).where(Departure.id == departure.id).values(seats_taken=4))
     await uow.commit()
-    await readmodel.seats_changed({departure.id: 5})  # what a booking does after its commit
+    await seats.seats_changed({departure.id: 5})  # what a booking does after its commit
     sql.reset()
     page = await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
     shown = await services.get_tour(uow, tour_id=tour.id, is_admin=False)

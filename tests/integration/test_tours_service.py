@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import update
 
-from shared.bookings import services as booking_services
+from shared.bookings import cascades
 from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
 from shared.core.uow import UnitOfWork
 from shared.tours import services
@@ -162,7 +162,7 @@ async def test_a_tour_with_seats_held_cannot_be_deleted(uow: UnitOfWork) -> None
 async def test_a_cancelled_departure_leaves_the_listing_and_cannot_change(uow: UnitOfWork) -> None:
     tour = await make_tour(uow)
     departure = await make_departure(uow, tour.id)
-    await booking_services.cancel_departure(uow, departure_id=departure.id)
+    await cascades.cancel_departure(uow, departure_id=departure.id)
     assert (await services.get_tour(uow, tour_id=tour.id, is_admin=False)).next_departure is None
     with pytest.raises(InvalidStateError):
         await services.update_departure(uow, departure_id=departure.id, data=DepartureUpdate(status="open"))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from shared.core import errors, tokens
 from shared.core.uow import UnitOfWork
-from shared.users import schemas, services
+from shared.users import access, schemas, services
 from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
 from shared.users.models import LoginEvent, TokenFamily, User
 from tests.support.builders import DEFAULT_PASSWORD, make_user, unique_email
@@ -108,7 +108,7 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(uow: Uni
     with pytest.raises(errors.UnauthorizedError):
         await services.refresh_tokens(uow, refresh_token=second.refresh_token)
     with pytest.raises(errors.UnauthorizedError):
-        await services.load_caller(uow, tokens.read_access_token(second.access_token))
+        await access.load_caller(uow, tokens.read_access_token(second.access_token))
     family = await uow.session.get(TokenFamily, tokens.read_access_token(first.access_token).family_id)
     assert family is not None and family.revoked_reason == "reuse"
 
@@ -124,10 +124,10 @@ async def test_logout_ends_the_family_and_leaves_other_sessions_alone(uow: UnitO
     phone_claims = tokens.read_access_token(phone.access_token)
     await services.log_out(uow, user=user, family_id=phone_claims.family_id, refresh_token=None)
     with pytest.raises(errors.UnauthorizedError):
-        await services.load_caller(uow, phone_claims)
+        await access.load_caller(uow, phone_claims)
     with pytest.raises(errors.UnauthorizedError):
         await services.refresh_tokens(uow, refresh_token=phone.refresh_token)
-    assert await services.load_caller(uow, tokens.read_access_token(laptop.access_token)) == user
+    assert await access.load_caller(uow, tokens.read_access_token(laptop.access_token)) == user
 
 
 async def test_logout_cannot_end_another_users_family(uow: UnitOfWork) -> None:
@@ -135,7 +135,7 @@ async def test_logout_cannot_end_another_users_family(uow: UnitOfWork) -> None:
     alice_tokens, bob_tokens = await _log_in(uow, alice), await _log_in(uow, bob)
     await services.log_out(uow, user=alice, family_id=tokens.read_access_token(alice_tokens.access_token).family_id,
                            refresh_token=bob_tokens.refresh_token)
-    assert await services.load_caller(uow, tokens.read_access_token(bob_tokens.access_token)) == bob
+    assert await access.load_caller(uow, tokens.read_access_token(bob_tokens.access_token)) == bob
 
 
 async def test_a_password_change_needs_the_current_password_and_ends_every_session(uow: UnitOfWork) -> None:
@@ -147,7 +147,7 @@ async def test_a_password_change_needs_the_current_password_and_ends_every_sessi
     await services.update_me(uow, user=user, data=schemas.UserUpdate(password="new password!",
                                                                      current_password=DEFAULT_PASSWORD))
     with pytest.raises(errors.UnauthorizedError):
-        await services.load_caller(uow, tokens.read_access_token(session.access_token))
+        await access.load_caller(uow, tokens.read_access_token(session.access_token))
     with pytest.raises(errors.InvalidCredentialsError):
         await _log_in(uow, user)
     assert (await _log_in(uow, user, password="new password!")).access_token
@@ -163,7 +163,7 @@ async def test_deleting_an_account_removes_personal_data_and_sessions(uow: UnitO
     assert user.password_hash is None and not user.is_active
     assert await uow.session.scalar(select(func.count()).where(LoginEvent.user_id == user.id)) == 0
     with pytest.raises(errors.UnauthorizedError):
-        await services.load_caller(uow, tokens.read_access_token(session.access_token))
+        await access.load_caller(uow, tokens.read_access_token(session.access_token))
     with pytest.raises(errors.InvalidCredentialsError):
         await services.log_in(uow, email=email, password=DEFAULT_PASSWORD, ip="10.0.0.1", user_agent="pytest")
 
