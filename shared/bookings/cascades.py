@@ -32,7 +32,7 @@ async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
     departure.status = "cancelled"
     await uow.commit()
     await readmodel.tour_changed(uow, departure.tour_id, departures=True)
-    await seats.seats_changed(left or {departure_id: departure.seats_left})
+    await seats.seats_changed(left or {departure_id: seats.Seats(departure.seats_left, departure.seats_version)})
 
 
 async def close_account(uow: UnitOfWork, *, user: User) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NoReturn
 
 from sqlalchemy import Select, func, select, update
 
@@ -22,6 +23,7 @@ from shared.core.orm import utcnow
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.tours import seats
+from shared.tours.seats import Seats
 from shared.tours.models import Departure, Tour
 from shared.users.models import User
 
@@ -57,21 +59,21 @@ async def create_booking(
     # bookings of one hot departure queue for one round trip each, not for the inserts too. The
     # conditional UPDATE re-checks everything the offer was read with; if it matches nothing, no seat
     # was taken and the rows above are rolled back.
-    seats_left = await uow.session.scalar(
+    taken = (await uow.session.execute(
         update(Departure)
         .where(
             Departure.id == data.departure_id, Departure.tour_id == Tour.id, Tour.is_published,
             Departure.status == "open", Departure.starts_on > now.date(),
             Departure.seats_taken + data.seats <= Departure.capacity,
         )
-        .values(seats_taken=Departure.seats_taken + data.seats)
-        .returning(Departure.capacity - Departure.seats_taken)
-    )
-    if seats_left is None:
+        .values(seats_taken=Departure.seats_taken + data.seats, seats_version=Departure.seats_version + 1)
+        .returning(Departure.capacity - Departure.seats_taken, Departure.seats_version)
+    )).one_or_none()
+    if taken is None:
         await uow.rollback()
         await _refuse(uow, data, today=now.date())
     await uow.commit()
-    await seats.seats_changed({data.departure_id: int(seats_left or 0)})
+    await seats.seats_changed({data.departure_id: Seats(*taken)})
     return booking
 
 
@@ -178,7 +180,7 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
         done += len(batch)
 
 
-async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str) -> dict[uuid.UUID, int]:
+async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str) -> dict[uuid.UUID, Seats]:
     """Move bookings out of pending/confirmed and give their seats back (the caller commits).
 
     Returns the new seats left per departure, for `seats.seats_changed` once committed.
@@ -189,17 +191,18 @@ async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, eve
         returned[booking.departure_id] += booking.seats
         booking.status, booking.expires_at, booking.updated_at = status, None, now
         _event(uow, event, booking)
-    left: dict[uuid.UUID, int] = {}
+    left: dict[uuid.UUID, Seats] = {}
     for departure_id in sorted(returned):  # a fixed order: two jobs never wait on each other's rows
-        left[departure_id] = int(await uow.session.scalar(
+        left[departure_id] = Seats(*(await uow.session.execute(
             update(Departure).where(Departure.id == departure_id)
-            .values(seats_taken=Departure.seats_taken - returned[departure_id])
-            .returning(Departure.capacity - Departure.seats_taken)
-        ) or 0)
+            .values(seats_taken=Departure.seats_taken - returned[departure_id],
+                    seats_version=Departure.seats_version + 1)
+            .returning(Departure.capacity - Departure.seats_taken, Departure.seats_version)
+        )).one())
     return left
 
 
-async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.date) -> None:
+async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.date) -> NoReturn:
     """Why the seats could not be taken: unknown, closed or sold out."""
     found = (await uow.session.execute(
         select(Departure, Tour.is_published).join(Tour, Tour.id == Departure.tour_id)

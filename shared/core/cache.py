@@ -23,6 +23,7 @@ T = TypeVar("T")
 class Backend(Protocol):
     async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]: ...
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def incr(self, key: str, ttl: int) -> tuple[int, int]: ...
     async def peek(self, key: str) -> tuple[int, int]: ...
@@ -61,6 +62,14 @@ class MemoryBackend:
                 stored.append(fresh)
         return stored
 
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key, (version, value) in values.items():
+                entry = self._live(key, now)
+                if entry is None or _version(entry[0]) < version:
+                    self._store(key, b"%d:%s" % (version, value), now + ttl)
+
     async def delete(self, *keys: str) -> None:
         with self._lock:
             for key in keys:
@@ -93,6 +102,7 @@ class MemoryBackend:
 class RedisBackend:
     def __init__(self, client: Redis) -> None:
         self._client = client
+        self._set_newer = client.register_script(_SET_NEWER)
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         values = await self._client.mget(keys) if keys else []
@@ -103,6 +113,13 @@ class RedisBackend:
             for key, value in values.items():
                 pipe.set(key, value, ex=ttl, nx=only_new)
             return [bool(done) for done in await pipe.execute()]
+
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None:
+        if values:
+            arguments: list[Any] = [ttl]
+            for version, value in values.values():
+                arguments += [version, value]
+            await self._set_newer(keys=list(values), args=arguments)  # EVALSHA, loading it again after NOSCRIPT
 
     async def delete(self, *keys: str) -> None:
         if keys:
@@ -158,6 +175,14 @@ class Cache:
         """Store values; `only_new` keeps what is there (a fill must not undo a newer write)."""
         if values:
             await self._call("set", self.backend.set_many(values, ttl, only_new=only_new))
+
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None:
+        """Store `version:value` unless the key holds the same or a newer version (read with `versioned`).
+
+        For values whose writers race after their commits: the last to arrive is not always the newest.
+        """
+        if values:
+            await self._call("set", self.backend.set_newer(values, ttl))
 
     async def add(self, key: str, value: bytes, ttl: int) -> bool:
         """Store only if absent; False when present or when the cache is unreachable."""
@@ -238,6 +263,29 @@ class Cache:
             metrics.observe_integration("redis", operation, time.perf_counter() - started)
 
 
+def versioned(raw: bytes) -> bytes:
+    """The value of a `set_newer` entry, without its version."""
+    return raw.partition(b":")[2]
+
+
+def _version(raw: bytes) -> int:
+    head, _, _ = raw.partition(b":")
+    return int(head) if head.isdigit() else -1
+
+
+# KEYS: the entries; ARGV: the TTL, then a version and a value per key. One round trip for all of them,
+# and atomic per key: an entry is replaced only by a newer version.
+_SET_NEWER = """
+for i, key in ipairs(KEYS) do
+  local version = tonumber(ARGV[2 * i])
+  local current = redis.call('GET', key)
+  local held = current and tonumber(string.match(current, '^(%d+):'))
+  if not held or held < version then
+    redis.call('SET', key, ARGV[2 * i] .. ':' .. ARGV[2 * i + 1], 'EX', ARGV[1])
+  end
+end
+return 0
+"""
 _FAILED = object()
 _BREAKER_SECONDS = 2.0
 _LOCK_SECONDS = 5

@@ -5,6 +5,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Computed,
     ForeignKey,
@@ -83,6 +84,8 @@ class Departure(Base):
     starts_on: Mapped[dt.date]
     capacity: Mapped[int]
     seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    # +1 with every change of seats_taken or capacity, under the row lock: orders the cached counts.
+    seats_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     price_cents: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     created_at: Mapped[dt.datetime] = created_at()

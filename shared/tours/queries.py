@@ -19,9 +19,10 @@ _CREATED_AT: ColumnElement[Any] = Tour.__table__.c.created_at
 
 
 def next_departure(today: dt.date) -> Any:
-    """LATERAL: each tour's next open departure after today (its id, date and seats left)."""
+    """LATERAL: each tour's next open departure after today (its id, date, and seats left as of a version)."""
     return (
-        select(Departure.id, Departure.starts_on, (Departure.capacity - Departure.seats_taken).label("seats_left"))
+        select(Departure.id, Departure.starts_on, (Departure.capacity - Departure.seats_taken).label("seats_left"),
+               Departure.seats_version)
         .where(Departure.tour_id == Tour.id, Departure.status == "open", Departure.starts_on > today)
         .order_by(Departure.starts_on)
         .limit(1)
@@ -36,7 +37,8 @@ def tour_rows(today: dt.date) -> tuple[Select[Any], Any]:
         select(TourImage.key).where(TourImage.tour_id == Tour.id, TourImage.status == "attached")
         .order_by(TourImage.position, TourImage.created_at).scalar_subquery()
     ).label("image_keys")
-    statement = select(Tour, image_keys, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left)
+    statement = select(Tour, image_keys, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left,
+                       upcoming.c.seats_version)
     return statement.outerjoin(upcoming, true()), upcoming
 
 

@@ -28,10 +28,11 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from shared.core.cache import Cache, get_cache
+from shared.core.cache import Cache, get_cache, versioned
 from shared.core.uow import UnitOfWork
 from shared.tours import images, queries
-from shared.tours.seats import SEATS_TTL, SEATS_VERSION, VERSION_TTL, seats_key, stamp
+from shared.tours import seats as seat_counts
+from shared.tours.seats import SEATS_VERSION, VERSION_TTL, Seats, seats_key, stamp
 from shared.tours.models import Departure, Tour
 from shared.tours.schemas import DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
 
@@ -89,7 +90,7 @@ async def read_tours(
     for tour_id, raw in zip(ids, raws):
         if raw is not None:
             cards[tour_id] = json.loads(raw)
-    known = {d: int(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
+    known = {d: int(versioned(raw)) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
     missing = [tour_id for tour_id in ids if tour_id not in cards]
     if missing:
         rows = (await uow.session.execute(queries.tours_by_id(missing, day))).all()
@@ -113,7 +114,7 @@ async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: Departures
         tour = await uow.session.get(Tour, tour_id)
         departures = list(await uow.session.scalars(queries.list_departures(tour_id, query, day)))
         shown = departures[: query.limit]
-        await cache.set_many({seats_key(d.id): str(d.seats_left).encode() for d in shown}, SEATS_TTL, only_new=True)
+        await seat_counts.fill(cache, {d.id: Seats(d.seats_left, d.seats_version) for d in shown})
         next_cursor = queries.departure_cursor(departures[query.limit - 1]) if len(departures) > query.limit else None
         rows = [_departure_row(d, tour) for d in shown] if tour is not None else []
         return _dump({"items": rows, "next_cursor": next_cursor})
@@ -145,27 +146,24 @@ async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int
     seats: dict[str, int] = {}
     if not ids:
         return seats
-    for departure_id, raw in zip(ids, await cache.get_many([seats_key(i) for i in ids])):
-        if raw is not None:
-            seats[departure_id] = int(raw)
+    for departure_id, left in zip(ids, await seat_counts.read(cache, ids)):
+        if left is not None:
+            seats[departure_id] = left
     missing = [uuid.UUID(departure_id) for departure_id in ids if departure_id not in seats]
     if missing:
         rows = (await uow.session.execute(
-            select(Departure.id, Departure.capacity - Departure.seats_taken).where(Departure.id.in_(missing))
+            select(Departure.id, Departure.capacity - Departure.seats_taken, Departure.seats_version)
+            .where(Departure.id.in_(missing))
         )).all()
-        fresh = {str(departure_id): int(left) for departure_id, left in rows}
-        await cache.set_many({seats_key(i): str(left).encode() for i, left in fresh.items()}, SEATS_TTL,
-                             only_new=True)
-        seats.update(fresh)
+        await seat_counts.fill(cache, {departure_id: Seats(left, version) for departure_id, left, version in rows})
+        seats.update({str(departure_id): int(left) for departure_id, left, _ in rows})
     return seats
 
 
 async def _fill(cache: Cache, rows: Sequence[Row[Any]], day: dt.date) -> None:
     await cache.set_many({card_key(row[0].id, day): _dump(_card(row)) for row in rows}, CARD_TTL, only_new=True)
-    await cache.set_many(
-        {seats_key(row.id): str(row.seats_left).encode() for row in rows if row.id is not None}, SEATS_TTL,
-        only_new=True,
-    )
+    await seat_counts.fill(cache, {row.id: Seats(row.seats_left, row.seats_version)
+                                   for row in rows if row.id is not None})
 
 
 def _card(row: Row[Any]) -> dict[str, Any]:

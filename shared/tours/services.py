@@ -85,7 +85,7 @@ async def create_departure(
         await uow.rollback()
         raise DepartureExistsError(f"This tour already departs on {data.starts_on}") from None
     await uow.session.refresh(departure)
-    await _commit(uow, tour_id, seats={departure.id: departure.seats_left})
+    await _commit(uow, tour_id, seats={departure.id: seat_counts.Seats(departure.seats_left, departure.seats_version)})
     return readmodel.departure_out(departure, tour)
 
 
@@ -100,11 +100,13 @@ async def update_departure(
         if data.capacity < departure.seats_taken:
             raise CapacityBelowTakenError(f"{departure.seats_taken} seats are already taken",
                                           extra={"seats_taken": departure.seats_taken})
-        departure.capacity = data.capacity
+        if data.capacity != departure.capacity:  # the row is locked: this is the next version
+            departure.capacity, departure.seats_version = data.capacity, departure.seats_version + 1
     if data.status is not None:
         departure.status = data.status
     await uow.session.flush()
-    await _commit(uow, departure.tour_id, seats={departure.id: departure.seats_left})
+    await _commit(uow, departure.tour_id,
+                  seats={departure.id: seat_counts.Seats(departure.seats_left, departure.seats_version)})
     tour = await uow.session.get(Tour, departure.tour_id)
     assert tour is not None
     return readmodel.departure_out(departure, tour)
@@ -141,7 +143,8 @@ async def confirm_image(uow: UnitOfWork, *, tour_id: uuid.UUID, image_id: uuid.U
     return await get_tour(uow, tour_id=tour_id, is_admin=True)
 
 
-async def _commit(uow: UnitOfWork, tour_id: uuid.UUID, *, seats: dict[uuid.UUID, int] | None = None) -> None:
+async def _commit(uow: UnitOfWork, tour_id: uuid.UUID, *, seats: dict[uuid.UUID, seat_counts.Seats] | None = None
+                  ) -> None:
     await uow.commit()
     await readmodel.tour_changed(uow, tour_id, departures=seats is not None)
     if seats:

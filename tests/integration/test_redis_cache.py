@@ -21,6 +21,20 @@ async def test_the_real_redis_backend_serves_values_and_counters() -> None:
     assert await store.healthy()
 
 
+async def test_the_real_redis_keeps_the_newest_version_even_after_a_script_flush() -> None:
+    os.environ["REDIS_URL"] = services.redis_url()
+    store = cache.get_cache()
+    key = f"test:{uuid.uuid4()}"
+    await store.set_newer({key: (3, b"7")}, ttl=30)
+    assert isinstance(store.backend, cache.RedisBackend)
+    await store.backend._client.script_flush()  # as after a Redis restart: the script is loaded again
+    await store.set_newer({key: (2, b"9")}, ttl=30)
+    assert await store.get(key) == b"3:7"
+    await store.set_newer({key: (4, b"6")}, ttl=30)
+    assert await store.get(key) == b"4:6"
+    await store.delete(key)
+
+
 async def test_an_unreachable_redis_is_a_miss_not_an_error() -> None:
     os.environ["REDIS_URL"] = "redis://127.0.0.1:1/0"
     store = cache.get_cache()

@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from shared.core import db
 from shared.core.uow import UnitOfWork
 from shared.tours import seats, services
 from shared.tours.models import Departure
 from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
-from tests.support.builders import make_departure, make_tour
+from tests.support.builders import make_booking, make_departure, make_tour, make_user
 
 
 class StatementLog:
@@ -65,14 +65,34 @@ async def test_departures_lists_are_cached_with_live_seats(uow: UnitOfWork, sql:
     page = await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
     assert sql.statements == [] and [(d.id, d.seats_left) for d in page.items] == [(departure.id, 9)]
 
-    await uow.session.execute(update(Departure).where(Departure.id == departure.id).values(seats_taken=4))
+    await uow.session.execute(
+        update(Departure).where(Departure.id == departure.id).values(seats_taken=4, seats_version=1)
+    )
     await uow.commit()
-    await seats.seats_changed({departure.id: 5})  # what a booking does after its commit
+    await seats.seats_changed({departure.id: seats.Seats(5, 1)})  # what a booking does after its commit
     sql.reset()
     page = await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
     shown = await services.get_tour(uow, tour_id=tour.id, is_admin=False)
     assert sql.statements == []
     assert page.items[0].seats_left == 5 and shown.next_departure and shown.next_departure.seats_left == 5
+
+
+async def test_a_seat_count_that_arrives_late_never_replaces_a_newer_one(uow: UnitOfWork, sql: StatementLog) -> None:
+    tour = await make_tour(uow)
+    departure = await make_departure(uow, tour.id, capacity=10)
+    await services.get_tour(uow, tour_id=tour.id, is_admin=False)  # both pages warm
+    await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+    user = await make_user(uow)
+    await make_booking(uow, user, departure.id, seats=2)
+    first = await uow.session.scalar(select(Departure.seats_version).where(Departure.id == departure.id))
+    await make_booking(uow, user, departure.id, seats=3)
+    # Two bookings committed in this order; the first one's write-through reaches the cache last.
+    await seats.seats_changed({departure.id: seats.Seats(8, int(first or 0))})
+    sql.reset()
+    shown = await services.get_tour(uow, tour_id=tour.id, is_admin=False)
+    page = await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+    assert sql.statements == []
+    assert shown.next_departure and shown.next_departure.seats_left == 5 and page.items[0].seats_left == 5
 
 
 async def test_every_write_shows_on_the_next_read(uow: UnitOfWork) -> None:
