@@ -334,7 +334,8 @@ def run(runs: int = 15, budget_s: float = 0, importtime_runs: int = 1) -> dict[s
 
     for logical_id, info in per_function.items():
         rss = rss_mb(logical_id)
-        statuses = sorted({int(sample["status"]) for sample in by_name[logical_id].samples if "status" in sample})
+        statuses = sorted({int(sample["status"]) for sample in by_name[logical_id].samples
+                           if sample.get("status") is not None})
         overheads: dict[str, dict[str, Any]] = {}
         for clock, key in (("wall", "import_s"), ("cpu", "import_cpu_s")):
             own = median_of(logical_id, key)

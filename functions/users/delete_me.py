@@ -1,14 +1,14 @@
 """Delete the caller's account."""
 from __future__ import annotations
 
-from shared.bookings import cascades
+from shared.bookings import accounts
 from shared.core import http
 from shared.users import access
 
 
 async def delete_me(request: http.Request) -> http.Response:
     """Remove the caller's personal data, cancel their future bookings and end every session."""
-    await cascades.close_account(request.uow, user=access.caller(request))
+    await accounts.close_account(request.uow, user=access.caller(request))
     return http.no_content()
 
 

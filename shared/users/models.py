@@ -1,4 +1,4 @@
-"""Accounts, refresh-token families and the login history."""
+"""Accounts and their token families: what every signed-in request reads (`shared.users.access`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.core.orm import Base, created_at, utcnow, uuid_pk
+from shared.core.orm import Base, created_at, uuid_pk
 
 ROLES = ("user", "admin")
 
@@ -48,26 +48,3 @@ class TokenFamily(Base):
     created_at: Mapped[dt.datetime] = created_at()
     revoked_at: Mapped[dt.datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
-
-
-class RefreshToken(Base):
-    __tablename__ = "refresh_token"
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    family_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("token_family.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = created_at()
-    expires_at: Mapped[dt.datetime]
-    used_at: Mapped[dt.datetime | None]
-
-
-class LoginEvent(Base):
-    __tablename__ = "login_event"
-    __table_args__ = (Index(None, "user_id", "at", "id"),)
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-    ip: Mapped[str] = mapped_column(String(64))
-    user_agent: Mapped[str] = mapped_column(String(500))
-    success: Mapped[bool]

@@ -24,7 +24,8 @@ from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.users import schemas
 from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
-from shared.users.models import LoginEvent, RefreshToken, TokenFamily, User
+from shared.users.logins import LoginEvent, RefreshToken
+from shared.users.models import TokenFamily, User
 
 
 async def register_user(uow: UnitOfWork, *, data: schemas.RegisterIn, ip: str) -> User:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from shared.bookings import cascades, invariants, services, tickets
+from shared.bookings import accounts, cascades, invariants, services, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import Booking
 from shared.bookings.schemas import BookingCreate, PaymentIn
@@ -205,7 +205,7 @@ async def test_closing_an_account_cancels_its_future_bookings(uow: UnitOfWork) -
     user = await make_user(uow)
     departure = await make_departure(uow, (await make_tour(uow)).id, capacity=4)
     booking = await make_booking(uow, user, departure.id, seats=3)
-    await cascades.close_account(uow, user=user)
+    await accounts.close_account(uow, user=user)
     refreshed = await uow.session.get(Booking, booking.id, populate_existing=True)
     assert refreshed is not None and refreshed.status == "cancelled"
     assert await _seats_left(uow, departure.id) == 4

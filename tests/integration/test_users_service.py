@@ -8,7 +8,8 @@ from shared.core import errors, tokens
 from shared.core.uow import UnitOfWork
 from shared.users import access, schemas, services
 from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
-from shared.users.models import LoginEvent, TokenFamily, User
+from shared.users.logins import LoginEvent
+from shared.users.models import TokenFamily, User
 from tests.support.builders import DEFAULT_PASSWORD, make_user, unique_email
 
 

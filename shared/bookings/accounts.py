@@ -1,0 +1,23 @@
+"""Closing an account cancels its future bookings (apart from `services`: it needs the users' services)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from shared.bookings import services
+from shared.bookings.models import HOLDING, Booking
+from shared.core.orm import utcnow
+from shared.core.uow import UnitOfWork
+from shared.tours import seats
+from shared.users import services as user_services
+from shared.users.models import User
+
+
+async def close_account(uow: UnitOfWork, *, user: User) -> None:
+    """Delete the caller's account: future bookings are cancelled in the same transaction."""
+    future = list(await uow.session.scalars(
+        select(Booking).where(Booking.user_id == user.id, Booking.status.in_(HOLDING),
+                              Booking.starts_on > utcnow().date()).with_for_update()
+    ))
+    left = await services.release(uow, future, "cancelled", "booking.cancelled") if future else {}
+    await user_services.delete_me(uow, user=user)  # commits
+    await seats.seats_changed(left)
