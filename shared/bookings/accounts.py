@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.bookings import services
+from shared.bookings import changes
 from shared.bookings.models import HOLDING, Booking
 from shared.core.orm import utcnow
 from shared.core.uow import UnitOfWork
@@ -18,6 +18,6 @@ async def close_account(uow: UnitOfWork, *, user: User) -> None:
         select(Booking).where(Booking.user_id == user.id, Booking.status.in_(HOLDING),
                               Booking.starts_on > utcnow().date()).with_for_update()
     ))
-    left = await services.release(uow, future, "cancelled", "booking.cancelled") if future else {}
+    left = await changes.release(uow, future, "cancelled", "booking.cancelled") if future else {}
     await user_services.delete_me(uow, user=user)  # commits
     await seats.seats_changed(left)

@@ -9,7 +9,7 @@ import uuid
 
 from sqlalchemy import select
 
-from shared.bookings import services
+from shared.bookings import changes
 from shared.bookings.models import HOLDING, Booking
 from shared.core.errors import NotFoundError
 from shared.core.uow import UnitOfWork
@@ -25,7 +25,7 @@ async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
     bookings = list(await uow.session.scalars(
         select(Booking).where(Booking.departure_id == departure_id, Booking.status.in_(HOLDING)).with_for_update()
     ))
-    left = await services.release(uow, bookings, "cancelled", "booking.cancelled") if bookings else {}
+    left = await changes.release(uow, bookings, "cancelled", "booking.cancelled") if bookings else {}
     departure.status = "cancelled"
     await uow.commit()
     await readmodel.tour_changed(uow, departure.tour_id, departures=True)

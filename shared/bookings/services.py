@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
 from typing import NoReturn
 
 from sqlalchemy import Select, func, select, update
 
-from shared.bookings import payments, schemas, tickets
+from shared.bookings import changes, payments, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
-from shared.core import idempotency, metrics, outbox, pages
+from shared.core import idempotency, pages
 from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.orm import utcnow
 from shared.core.settings import get_settings
@@ -52,7 +50,7 @@ async def create_booking(
         expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), created_at=now, updated_at=now,
     )
     uow.session.add(booking)
-    _event(uow, "booking.created", booking)
+    changes.record(uow, "booking.created", booking)
     await idempotency.complete(uow, claim, status=201, body=_body(booking))
     await uow.session.flush()
     # The seats last: the departure's row lock is held from this statement to the commit only, so
@@ -126,7 +124,7 @@ async def pay_booking(
         raise PaymentDeclinedError(charge.reason or "The payment was declined")
     booking.status, booking.expires_at, booking.payment_reference = "confirmed", None, charge.reference
     booking.updated_at = utcnow()
-    _event(uow, "booking.confirmed", booking)
+    changes.record(uow, "booking.confirmed", booking)
     await idempotency.complete(uow, claim, status=200, body=_body(booking))
     await uow.commit()
     return booking
@@ -142,7 +140,7 @@ async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID
             raise InvalidStateError("A checked-in booking cannot be cancelled")
         if booking.starts_on <= utcnow().date():
             raise InvalidStateError("The trip has started: the booking can no longer be cancelled")
-    left = await release(uow, [booking], "cancelled", "booking.cancelled")
+    left = await changes.release(uow, [booking], "cancelled", "booking.cancelled")
     await uow.commit()
     await seats.seats_changed(left)
     return booking
@@ -174,32 +172,10 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
         ))
         if not batch:
             return done
-        left = await release(uow, batch, becomes, event)
+        left = await changes.release(uow, batch, becomes, event)
         await uow.commit()
         await seats.seats_changed(left)
         done += len(batch)
-
-
-async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str) -> dict[uuid.UUID, Seats]:
-    """Move bookings out of pending/confirmed and give their seats back (the caller commits).
-
-    Returns the new seats left per departure, for `seats.seats_changed` once committed.
-    """
-    returned: dict[uuid.UUID, int] = defaultdict(int)
-    now = utcnow()
-    for booking in bookings:
-        returned[booking.departure_id] += booking.seats
-        booking.status, booking.expires_at, booking.updated_at = status, None, now
-        _event(uow, event, booking)
-    left: dict[uuid.UUID, Seats] = {}
-    for departure_id in sorted(returned):  # a fixed order: two jobs never wait on each other's rows
-        left[departure_id] = Seats(*(await uow.session.execute(
-            update(Departure).where(Departure.id == departure_id)
-            .values(seats_taken=Departure.seats_taken - returned[departure_id],
-                    seats_version=Departure.seats_version + 1)
-            .returning(Departure.capacity - Departure.seats_taken, Departure.seats_version)
-        )).one())
-    return left
 
 
 async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.date) -> NoReturn:
@@ -224,17 +200,6 @@ async def _for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, o
     if booking is None or not allowed:
         raise NotFoundError("No such booking")
     return booking
-
-
-def _event(uow: UnitOfWork, type: str, booking: Booking) -> None:
-    """Record the change in the outbox (same transaction) and count it once it is committed."""
-
-    async def count() -> None:
-        metrics.BOOKINGS.labels(booking.status).inc()
-
-    uow.after_commit(count)
-    outbox.record(uow, type, aggregate_id=booking.id, user_id=booking.user_id,
-                  payload=schemas.BookingOut.model_validate(booking).model_dump(mode="json"))
 
 
 def _body(booking: Booking) -> bytes:

@@ -94,19 +94,3 @@ class Departure(Base):
     @property
     def seats_left(self) -> int:
         return self.capacity - self.seats_taken
-
-
-class TourImage(Base):
-    __tablename__ = "tour_image"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'attached')", name="status"),
-        Index(None, "tour_id", "position"),
-    )
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    tour_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tour.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(300), unique=True)
-    content_type: Mapped[str] = mapped_column(String(50))
-    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
-    position: Mapped[int] = mapped_column(default=0, server_default="0")
-    created_at: Mapped[dt.datetime] = created_at()

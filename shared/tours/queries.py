@@ -11,7 +11,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from shared.core.errors import BadRequestError
 from shared.core.schemas import decode_cursor, encode_cursor
-from shared.tours.models import SEARCH_CONFIG, Departure, Tour, TourImage
+from shared.tours.images import TourImage
+from shared.tours.models import SEARCH_CONFIG, Departure, Tour
 from shared.tours.schemas import DeparturesQuery, ToursQuery
 
 NO_DEPARTURE = dt.date(9999, 12, 31)  # tours without a next departure sort last by date

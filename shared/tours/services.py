@@ -15,7 +15,8 @@ from shared.core.schemas import Page, PresignedPost
 from shared.core.uow import UnitOfWork
 from shared.tours import images, readmodel, schemas, seats as seat_counts
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
-from shared.tours.models import Departure, Tour, TourImage
+from shared.tours.images import TourImage
+from shared.tours.models import Departure, Tour
 
 
 async def list_tours(uow: UnitOfWork, *, query: schemas.ToursQuery) -> schemas.TourPage:
