@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import NoReturn
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Date, Integer, Select, bindparam, func, select, update
 
 from shared.bookings import changes, payments, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
@@ -28,18 +28,33 @@ from shared.users.models import User
 PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
 JOB_BATCH = 500
 
+# The two statements of every booking, built once: a request only binds its values.
+_OFFER = (
+    select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
+           Tour.currency, Tour.duration_days)
+    .join(Tour, Tour.id == Departure.tour_id)
+    .where(Departure.id == bindparam("departure_id"), Tour.is_published)
+)
+_SEATS = bindparam("seats", type_=Integer)
+_TAKE_SEATS = (
+    update(Departure)
+    .where(
+        Departure.id == bindparam("departure_id"), Departure.tour_id == Tour.id, Tour.is_published,
+        Departure.status == "open", Departure.starts_on > bindparam("today", type_=Date),
+        Departure.seats_taken + _SEATS <= Departure.capacity,
+    )
+    .values(seats_taken=Departure.seats_taken + _SEATS, seats_version=Departure.seats_version + 1)
+    .returning(Departure.capacity - Departure.seats_taken, Departure.seats_version)
+    .execution_options(synchronize_session=False)  # no Departure is loaded in this session
+)
+
 
 async def create_booking(
     uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None
 ) -> Booking:
     """Hold seats on a departure for the hold time; the price is computed here, never sent."""
     now = utcnow()
-    offer = (await uow.session.execute(
-        select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
-               Tour.currency, Tour.duration_days)
-        .join(Tour, Tour.id == Departure.tour_id)
-        .where(Departure.id == data.departure_id, Tour.is_published)
-    )).one_or_none()
+    offer = (await uow.session.execute(_OFFER, {"departure_id": data.departure_id})).one_or_none()
     if offer is None:
         raise NotFoundError("No such departure")
     tour_id, starts_on, unit_price, currency, days = offer
@@ -51,21 +66,15 @@ async def create_booking(
     )
     uow.session.add(booking)
     changes.record(uow, "booking.created", booking)
-    await idempotency.complete(uow, claim, status=201, body=_body(booking))
+    if claim is not None:
+        await idempotency.complete(uow, claim, status=201, body=_body(booking))
     await uow.session.flush()
     # The seats last: the departure's row lock is held from this statement to the commit only, so
     # bookings of one hot departure queue for one round trip each, not for the inserts too. The
     # conditional UPDATE re-checks everything the offer was read with; if it matches nothing, no seat
     # was taken and the rows above are rolled back.
     taken = (await uow.session.execute(
-        update(Departure)
-        .where(
-            Departure.id == data.departure_id, Departure.tour_id == Tour.id, Tour.is_published,
-            Departure.status == "open", Departure.starts_on > now.date(),
-            Departure.seats_taken + data.seats <= Departure.capacity,
-        )
-        .values(seats_taken=Departure.seats_taken + data.seats, seats_version=Departure.seats_version + 1)
-        .returning(Departure.capacity - Departure.seats_taken, Departure.seats_version)
+        _TAKE_SEATS, {"departure_id": data.departure_id, "today": now.date(), "seats": data.seats}
     )).one_or_none()
     if taken is None:
         await uow.rollback()

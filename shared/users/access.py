@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from shared.core import tokens
 from shared.core.errors import ForbiddenError, UnauthorizedError
@@ -47,14 +47,18 @@ def token_family(request: Request) -> uuid.UUID:
     return family
 
 
+# Every signed-in request runs it: built once, bound per request.
+_CALLER = (
+    select(User)
+    .join(TokenFamily, TokenFamily.user_id == User.id)
+    .where(TokenFamily.id == bindparam("family_id"), User.id == bindparam("user_id"))
+    .where(TokenFamily.revoked_at.is_(None), User.is_active)
+)
+
+
 async def load_caller(uow: UnitOfWork, claims: tokens.AccessClaims) -> User:
     """The user behind an access token, if its family is alive and the account active (one query)."""
-    user = await uow.session.scalar(
-        select(User)
-        .join(TokenFamily, TokenFamily.user_id == User.id)
-        .where(TokenFamily.id == claims.family_id, User.id == claims.user_id)
-        .where(TokenFamily.revoked_at.is_(None), User.is_active)
-    )
+    user = await uow.session.scalar(_CALLER, {"family_id": claims.family_id, "user_id": claims.user_id})
     if user is None:
         raise UnauthorizedError("The access token has been revoked")
     return user
