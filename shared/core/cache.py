@@ -23,7 +23,9 @@ T = TypeVar("T")
 class Backend(Protocol):
     async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]: ...
-    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None: ...
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes],
+                        also_ttl: int) -> None: ...
+
     async def delete(self, *keys: str) -> None: ...
     async def incr(self, key: str, ttl: int) -> tuple[int, int]: ...
     async def peek(self, key: str) -> tuple[int, int]: ...
@@ -62,13 +64,16 @@ class MemoryBackend:
                 stored.append(fresh)
         return stored
 
-    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None:
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes],
+                        also_ttl: int) -> None:
         now = time.monotonic()
         with self._lock:
             for key, (version, value) in values.items():
                 entry = self._live(key, now)
                 if entry is None or _version(entry[0]) < version:
                     self._store(key, b"%d:%s" % (version, value), now + ttl)
+            for key, value in also.items():
+                self._store(key, value, now + also_ttl)
 
     async def delete(self, *keys: str) -> None:
         with self._lock:
@@ -114,12 +119,13 @@ class RedisBackend:
                 pipe.set(key, value, ex=ttl, nx=only_new)
             return [bool(done) for done in await pipe.execute()]
 
-    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None:
-        if values:
-            arguments: list[Any] = [ttl]
-            for version, value in values.values():
-                arguments += [version, value]
-            await self._set_newer(keys=list(values), args=arguments)  # EVALSHA, loading it again after NOSCRIPT
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes],
+                        also_ttl: int) -> None:
+        arguments: list[Any] = [len(values), ttl, also_ttl]
+        for version, value in values.values():
+            arguments += [version, value]
+        # EVALSHA (loaded again after a NOSCRIPT): every write in one round trip
+        await self._set_newer(keys=[*values, *also], args=[*arguments, *also.values()])
 
     async def delete(self, *keys: str) -> None:
         if keys:
@@ -176,13 +182,15 @@ class Cache:
         if values:
             await self._call("set", self.backend.set_many(values, ttl, only_new=only_new))
 
-    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int) -> None:
+    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes] | None = None,
+                        also_ttl: int = 0) -> None:
         """Store `version:value` unless the key holds the same or a newer version (read with `versioned`).
 
         For values whose writers race after their commits: the last to arrive is not always the newest.
+        `also`: plain values stored in the same round trip (a version key that moves with them).
         """
-        if values:
-            await self._call("set", self.backend.set_newer(values, ttl))
+        if values or also:
+            await self._call("set", self.backend.set_newer(values, ttl, also=also or {}, also_ttl=also_ttl))
 
     async def add(self, key: str, value: bytes, ttl: int) -> bool:
         """Store only if absent; False when present or when the cache is unreachable."""
@@ -273,16 +281,20 @@ def _version(raw: bytes) -> int:
     return int(head) if head.isdigit() else -1
 
 
-# KEYS: the entries; ARGV: the TTL, then a version and a value per key. One round trip for all of them,
-# and atomic per key: an entry is replaced only by a newer version.
+# KEYS: the versioned entries, then the plain ones; ARGV: their count, the two TTLs, a version and a value
+# per versioned entry, a value per plain one. Atomic: an entry is replaced only by a newer version.
 _SET_NEWER = """
-for i, key in ipairs(KEYS) do
-  local version = tonumber(ARGV[2 * i])
-  local current = redis.call('GET', key)
+local n, ttl, also_ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+for i = 1, n do
+  local version = tonumber(ARGV[2 + 2 * i])
+  local current = redis.call('GET', KEYS[i])
   local held = current and tonumber(string.match(current, '^(%d+):'))
   if not held or held < version then
-    redis.call('SET', key, ARGV[2 * i] .. ':' .. ARGV[2 * i + 1], 'EX', ARGV[1])
+    redis.call('SET', KEYS[i], ARGV[2 + 2 * i] .. ':' .. ARGV[3 + 2 * i], 'EX', ttl)
   end
+end
+for j = n + 1, #KEYS do
+  redis.call('SET', KEYS[j], ARGV[3 + n + j], 'EX', also_ttl)
 end
 return 0
 """

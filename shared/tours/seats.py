@@ -47,12 +47,13 @@ async def read(cache: Cache, departure_ids: Iterable[uuid.UUID | str]) -> list[i
 
 async def fill(cache: Cache, seats: dict[uuid.UUID, Seats]) -> None:
     """Store counts read from the database (they never replace a newer one)."""
-    await cache.set_newer({seats_key(departure_id): (count.version, b"%d" % count.left)
-                           for departure_id, count in seats.items()}, SEATS_TTL)
+    await cache.set_newer(_entries(seats), SEATS_TTL)
 
 
 async def seats_changed(seats: dict[uuid.UUID, Seats]) -> None:
     """After a committed change of seats taken or capacity: the new counts, and the seats version."""
-    cache = get_cache()
-    await fill(cache, seats)
-    await cache.set_many({SEATS_VERSION: stamp()}, VERSION_TTL)
+    await get_cache().set_newer(_entries(seats), SEATS_TTL, also={SEATS_VERSION: stamp()}, also_ttl=VERSION_TTL)
+
+
+def _entries(seats: dict[uuid.UUID, Seats]) -> dict[str, tuple[int, bytes]]:
+    return {seats_key(departure_id): (count.version, b"%d" % count.left) for departure_id, count in seats.items()}

@@ -52,9 +52,10 @@ async def test_a_versioned_value_is_only_replaced_by_a_newer_version(backend: ca
     store = Cache(backend)
     await store.set_newer({"seats:a": (5, b"12"), "seats:b": (1, b"3")}, ttl=60)
     await store.set_newer({"seats:a": (4, b"13"), "seats:b": (2, b"2")}, ttl=60)  # a late writer of version 4
-    await store.set_newer({"seats:a": (5, b"99")}, ttl=60)  # the same version: nothing newer to say
+    await store.set_newer({"seats:a": (5, b"99")}, ttl=60, also={"list-version": b"7"}, also_ttl=60)
     raws = await store.get_many(["seats:a", "seats:b"])
     assert [cache.versioned(raw) for raw in raws if raw is not None] == [b"12", b"2"]
+    assert await store.get("list-version") == b"7"  # written in the same call, whatever the versions said
 
 
 async def test_one_rebuild_for_many_concurrent_misses(backend: cache.Backend) -> None:
