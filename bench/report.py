@@ -178,14 +178,17 @@ def bookings(result: dict[str, Any]) -> list[str]:
               f"{contention['latency_ms']['p50']} / {contention['latency_ms']['p99']} ms, correct: "
               f"{_yes(contention['correct'])}", ""]
     rows = []
-    for run in [*data["throughput_rounds"], data["diagnostic_same_load_over_8_departures"]]:
+    for run in data["throughput_rounds"]:
         calls = ", ".join(f"{name} {info['per_request']:g}" for name, info in run["calls_per_request"].items())
         cpu = run["cpu_ms_per_request"]
-        rows.append([run["departures"], run["bookings_per_s"], run["created"], run["server_errors_5xx"],
-                     run["database"]["oversold"], f"{run['latency_ms']['p50']} / {run['latency_ms']['p99']}", calls,
+        rows.append([run["bookings_per_s"], f"{run['created']} in {run['window_s']} s", run["status_counts"],
+                     run["server_errors_5xx"], run["database"]["oversold"],
+                     f"{run['latency_ms']['p50']} / {run['latency_ms']['p99']}", calls,
                      f"{run['calls_per_request'].get('db update', {}).get('ms_per_request', '')}",
                      f"{cpu['gateway_process']} / {cpu['postgres_all_processes']} / {cpu['load_generator']}"])
-    lines += _table(["departures", "bookings/s", "201s", "5xx", "oversold", "p50 / p99 ms", "calls per request",
+    lines += [f"(b) load generator: `{data['throughput_rounds'][0]['load_generator']}`", ""]
+    lines += _table(["bookings/s", "bookings (server's window)", "answers seen by wrk", "5xx", "oversold",
+                     "p50 / p99 ms", "calls per request",
                      "UPDATE ms per request (incl. lock wait)", "CPU ms/request gateway / postgres / load gen"], rows)
     lines += _table(["pgbench", "tps", "latency avg ms", "failed"],
                     [[run["command"], run["tps"], run["latency_avg_ms"], run["failed"]]
