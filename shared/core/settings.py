@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=1, ge=1, le=100)
     db_pooler_safe: bool = False  # behind RDS Proxy / PgBouncer: NullPool, no statement caches
     db_connect_timeout_seconds: float = 5.0
+    db_ping_idle_seconds: float = Field(default=10.0, ge=0)  # ping a pooled connection idle this long
 
     redis_url: str | None = None
     cache_timeout_seconds: float = 0.25

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import NullPool
 
 from shared.core import db
 from shared.core.settings import reset_settings
@@ -21,5 +24,49 @@ async def test_pooler_safe_mode_prepares_nothing_that_outlives_a_statement(
             assert raw.driver_connection._stmt_cache.get_max_size() == 0  # type: ignore[union-attr]
             left = (await connection.execute(text("SELECT statement FROM pg_prepared_statements"))).scalars().all()
             assert all("pg_prepared_statements" in statement for statement in left)  # only this very query
+    finally:
+        await engine.dispose()
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _terminate(pid: int) -> None:
+    other = db.create_engine(poolclass=NullPool)
+    try:
+        async with other.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})  # waits for it
+    finally:
+        await other.dispose()
+
+
+async def test_a_pooled_connection_that_died_while_idle_is_replaced_before_use(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DB_PING_IDLE_SECONDS", "0")  # every connection counts as idle: pinged at checkout
+    reset_settings()
+    engine = db.create_engine()
+    try:
+        first = await _backend_pid(engine)
+        await _terminate(first)  # a database restart, a proxy timeout
+        assert await _backend_pid(engine) != first  # no error: the dead connection was replaced
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_used_a_moment_ago_is_not_pinged(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DB_PING_IDLE_SECONDS", "3600")
+    reset_settings()
+    engine = db.create_engine()
+    try:
+        first = await _backend_pid(engine)
+        await _terminate(first)
+        with pytest.raises(DBAPIError):  # not pinged, so the request that finds it dead fails ...
+            await _backend_pid(engine)
+        assert await _backend_pid(engine) != first  # ... and the pool has let it go for the next one
     finally:
         await engine.dispose()
