@@ -35,6 +35,7 @@ import urllib.parse
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,23 @@ class Gateway:
     url: str
     pid: int
     stderr: Any = None
+    processes: int = 1
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the gateway and every process under it (its uvicorn workers)."""
+        children: dict[int, list[int]] = defaultdict(list)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                children[int(stat.read_text().rpartition(")")[2].split()[1])].append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        total, pending = 0.0, [self.pid]
+        while pending:
+            pid = pending.pop()
+            with contextlib.suppress(OSError):
+                total += cpu_seconds(pid)
+            pending += children.get(pid, [])
+        return total
 
     def errors(self) -> list[str]:
         """The lines of the gateway's stderr that report an error (it logs only warnings and worse)."""
@@ -93,11 +111,11 @@ class Gateway:
 
 
 @contextmanager
-def serving(timeout: float = 120.0) -> Iterator[Gateway]:
+def serving(timeout: float = 120.0, *, processes: int = 1) -> Iterator[Gateway]:
     """The inprocess gateway on a free port; stopped (by its own pid) on the way out."""
     port = free_port()
     command = [PYTHON, "-m", "local_gateway", "serve", "--mode", "inprocess", "--host", "127.0.0.1",
-               "--port", str(port), "--no-schedules", "--no-queues"]
+               "--port", str(port), "--no-schedules", "--no-queues", "--processes", str(processes)]
     stderr = tempfile.TemporaryFile()
     process = subprocess.Popen(command, cwd=ROOT, env=_environment(), stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
@@ -115,7 +133,7 @@ def serving(timeout: float = 120.0) -> Iterator[Gateway]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.3)
-        yield Gateway(url, process.pid, stderr)
+        yield Gateway(url, process.pid, stderr, processes)
     finally:
         stop(process)
         stderr.close()
@@ -442,9 +460,9 @@ def throughput(gateway: Gateway, users: list[dict[str, str]], departure: str, *,
                attempts: int = THROUGHPUT_CAPACITY - CONCURRENCY) -> dict[str, Any]:
     """1-seat bookings from wrk on one departure of THROUGHPUT_CAPACITY seats: every attempt fits."""
     metrics_before, transactions_before = _scrape(gateway.url), _transactions()
-    cpu_before, pg_before = cpu_seconds(gateway.pid), _postgres_cpu()
+    cpu_before, pg_before = gateway.cpu_seconds(), _postgres_cpu()
     answers = _wrk_bookings(gateway.url, users, departure, attempts=attempts, seconds=seconds)
-    gateway_cpu, pg_cpu = cpu_seconds(gateway.pid) - cpu_before, _postgres_cpu_since(pg_before)
+    gateway_cpu, pg_cpu = gateway.cpu_seconds() - cpu_before, _postgres_cpu_since(pg_before)
     commits, rollbacks = (after - before for after, before in zip(_transactions(), transactions_before))
     created, span = _booking_window(departure)
     database = _database_check(departure)
@@ -463,7 +481,10 @@ def throughput(gateway: Gateway, users: list[dict[str, str]], departure: str, *,
         "capacity": THROUGHPUT_CAPACITY,
         "database": database,
         "every_booking_holds_its_seat": database["seats_taken"] == created and database["invariant_holds"],
-        "calls_per_request": _per_booking(metrics_before, _scrape(gateway.url), done),
+        "gateway_processes": gateway.processes,
+        # /metrics is one process's registry: the calls are counted where there is one process only
+        "calls_per_request": _per_booking(metrics_before, _scrape(gateway.url), done) if gateway.processes == 1
+        else None,
         "transactions_per_request": {"commits": round(commits / done, 2), "rollbacks": round(rollbacks / done, 2)},
         "cpu_ms_per_request": {"gateway_process": round(gateway_cpu * 1000 / done, 3),
                                "postgres_all_processes": round(pg_cpu * 1000 / done, 3),
@@ -474,48 +495,64 @@ def throughput(gateway: Gateway, users: list[dict[str, str]], departure: str, *,
     return result
 
 
+PROCESSES = 2  # one gateway process per core, as concurrent Lambda environments run side by side
+
+
 def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
     log("bookings: migrating the bench database")
     migrate()
-    with serving() as gateway, httpx.Client(base_url=gateway.url, timeout=30) as client:
-        log(f"bookings: gateway up at {gateway.url} (pid {gateway.pid}); {USERS} users")
+    with serving() as single, serving(processes=PROCESSES) as gateway, \
+            httpx.Client(base_url=single.url, timeout=30) as client:
+        log(f"bookings: gateways up at {single.url} (1 process) and {gateway.url} ({PROCESSES} processes); "
+            f"{USERS} users")
         users = _users(client, USERS)
         catalogue = Catalogue(client)
         scratch = Catalogue(client, published=False).departure(THROUGHPUT_CAPACITY)  # pgbench's row
-        # Warm-up: connections, the first invocation, statement caches.
-        warm_up = catalogue.departure(200)
-        asyncio.run(_fire(gateway.url, [(users[n % USERS], {"departure_id": warm_up, "seats": 1}) for n in range(100)]))
+        # Warm-up: connections, every process's first invocation, statement caches.
+        for server in (single, gateway):
+            warm_up = catalogue.departure(200)
+            asyncio.run(_fire(server.url, [(users[n % USERS], {"departure_id": warm_up, "seats": 1})
+                                           for n in range(150)]))
         contended = contention(gateway, catalogue, users)
-        booked: list[dict[str, Any]] = []
+        booked: dict[int, list[dict[str, Any]]] = {1: [], PROCESSES: []}
         raw: list[dict[str, Any]] = []
         for round_ in range(rounds):
-            log(f"bookings: round {round_ + 1}/{rounds}: bookings for ≤ {seconds} s, then pgbench -T {seconds}")
-            booked.append(throughput(gateway, users, catalogue.departure(THROUGHPUT_CAPACITY), seconds=seconds))
-            raw.append(pgbench(scratch, seconds))
-            log(f"bookings: pgbench {raw[-1]['tps']:.0f} tps")
-        gateway_errors = gateway.errors()
-    rate = round(statistics.median(result["bookings_per_s"] for result in booked), 1)
+            for server in (gateway, single):
+                log(f"bookings: round {round_ + 1}/{rounds}, {server.processes} gateway process(es): bookings for "
+                    f"≤ {seconds} s, then pgbench -T {seconds}")
+                booked[server.processes].append(
+                    throughput(server, users, catalogue.departure(THROUGHPUT_CAPACITY), seconds=seconds))
+                raw.append(pgbench(scratch, seconds))
+                log(f"bookings: pgbench {raw[-1]['tps']:.0f} tps")
+        gateway_errors = single.errors() + gateway.errors()
     tps = round(statistics.median(result["tps"] for result in raw), 1)
-    ratio = round(rate / tps, 4)
+    rates = {processes: round(statistics.median(result["bookings_per_s"] for result in results), 1)
+             for processes, results in booked.items()}
+    ratios = {processes: round(rate / tps, 4) for processes, rate in rates.items()}
     clean = all(result["server_errors_5xx"] == 0 and result["no_response"] == 0 and result["database"]["oversold"] == 0
-                and result["every_booking_holds_its_seat"] for result in booked)
+                and result["every_booking_holds_its_seat"] for results in booked.values() for result in results)
     return {
-        "what": "POST /v1/bookings through the inprocess gateway (subprocess, its default settings, Redis cache, "
+        "what": "POST /v1/bookings through the inprocess gateway (subprocesses, their default settings, Redis cache, "
                 "access log on) on the same 2-core machine: (a) from a python load generator (httpx, 32 "
                 "connections), (b) from wrk (2 threads, 32 connections), as pgbench is a C client too",
-        "gateway": "python -m local_gateway serve --mode inprocess --no-schedules --no-queues "
-                   "(DB_POOL_SIZE 10 + 10 overflow, REDIS_URL set, PUSHGATEWAY_URL empty)",
+        "gateway": f"python -m local_gateway serve --mode inprocess --no-schedules --no-queues --processes "
+                   f"{PROCESSES} (and --processes 1 beside it; DB_POOL_SIZE 10 + 10 overflow per process, "
+                   "REDIS_URL set, PUSHGATEWAY_URL empty)",
         "database": DATABASE_URL.split("@")[-1],
         "concurrency": CONCURRENCY,
         "users": USERS,
         "contention": contended,
-        "throughput_rounds": booked,
+        "throughput_rounds": booked[PROCESSES],
+        "throughput_rounds_one_process": booked[1],
         "pgbench_rounds": raw,
         "gateway_stderr_errors": gateway_errors[:20],
-        "bookings_per_s_median": rate,
+        "gateway_processes": PROCESSES,
+        "bookings_per_s_median": rates[PROCESSES],
+        "bookings_per_s_median_one_process": rates[1],
         "pgbench_tps_median": tps,
-        "ratio_to_pgbench": ratio,
+        "ratio_to_pgbench": ratios[PROCESSES],
+        "ratio_to_pgbench_one_process": ratios[1],
         "target_ratio": TARGET_RATIO,
         "zero_oversold_zero_5xx": clean and contended["correct"],
-        "met": ratio >= TARGET_RATIO and clean and contended["correct"],
+        "met": ratios[PROCESSES] >= TARGET_RATIO and clean and contended["correct"],
     }

@@ -178,25 +178,30 @@ def bookings(result: dict[str, Any]) -> list[str]:
               f"{contention['latency_ms']['p50']} / {contention['latency_ms']['p99']} ms, correct: "
               f"{_yes(contention['correct'])}", ""]
     rows = []
-    for run in data["throughput_rounds"]:
-        calls = ", ".join(f"{name} {info['per_request']:g}" for name, info in run["calls_per_request"].items())
+    for run in [*data["throughput_rounds"], *data.get("throughput_rounds_one_process", [])]:
+        measured = run["calls_per_request"] or {}
+        calls = ", ".join(f"{name} {info['per_request']:g}" for name, info in measured.items()) or "(one process only)"
         cpu = run["cpu_ms_per_request"]
-        rows.append([run["bookings_per_s"], f"{run['created']} in {run['window_s']} s", run["status_counts"],
-                     run["server_errors_5xx"], run["database"]["oversold"],
+        rows.append([run.get("gateway_processes", 1), run["bookings_per_s"], f"{run['created']} in {run['window_s']} s",
+                     run["status_counts"], run["server_errors_5xx"], run["database"]["oversold"],
                      f"{run['latency_ms']['p50']} / {run['latency_ms']['p99']}", calls,
-                     f"{run['calls_per_request'].get('db update', {}).get('ms_per_request', '')}",
+                     f"{measured.get('db update', {}).get('ms_per_request', '')}",
                      f"{cpu['gateway_process']} / {cpu['postgres_all_processes']} / {cpu['load_generator']}"])
     lines += [f"(b) load generator: `{data['throughput_rounds'][0]['load_generator']}`", ""]
-    lines += _table(["bookings/s", "bookings (server's window)", "answers seen by wrk", "5xx", "oversold",
+    lines += _table(["gateway processes", "bookings/s", "bookings (server's window)", "answers seen by wrk", "5xx",
+                     "oversold",
                      "p50 / p99 ms", "calls per request",
                      "UPDATE ms per request (incl. lock wait)", "CPU ms/request gateway / postgres / load gen"], rows)
     lines += _table(["pgbench", "tps", "latency avg ms", "failed"],
                     [[run["command"], run["tps"], run["latency_avg_ms"], run["failed"]]
                      for run in data["pgbench_rounds"]])
-    lines += [f"- bookings/s {data['bookings_per_s_median']} (median, one departure) over pgbench "
+    lines += [f"- bookings/s {data['bookings_per_s_median']} (median, one departure, "
+              f"{data.get('gateway_processes', 1)} gateway process(es)) over pgbench "
               f"{data['pgbench_tps_median']:.0f} tps = **{data['ratio_to_pgbench']}** "
-              f"(target ≥ {data['target_ratio']}: {_yes(data['met'])}); zero oversold and zero 5xx: "
-              f"{_yes(data['zero_oversold_zero_5xx'])}", ""]
+              f"(target ≥ {data['target_ratio']}: {_yes(data['met'])}); one gateway process: "
+              f"{data.get('bookings_per_s_median_one_process', '')}/s = "
+              f"{data.get('ratio_to_pgbench_one_process', '')}; "
+              f"zero oversold and zero 5xx: {_yes(data['zero_oversold_zero_5xx'])}", ""]
     return lines
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import TextIO
 
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.cors import CORSMiddleware
@@ -271,6 +272,35 @@ class GatewayApp:
                     return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def from_environment() -> GatewayApp:
+    """The app of one of `serve --processes N`'s worker processes (uvicorn's factory), configured by the
+    GATEWAY_* variables `serve` sets. One process at a time runs the schedules and queue pollers: the one
+    holding the lock on GATEWAY_BACKGROUND_LOCK (if it exits, the next to start takes over)."""
+    background = _holds_background_lock(os.environ.get("GATEWAY_BACKGROUND_LOCK", ""))
+    return create_app(os.environ.get("GATEWAY_TEMPLATE"),
+                      schedules=background and os.environ.get("GATEWAY_SCHEDULES", "1") == "1",
+                      queues=background and os.environ.get("GATEWAY_QUEUES", "1") == "1")
+
+
+_lock_file: TextIO | None = None
+
+
+def _holds_background_lock(path: str) -> bool:
+    global _lock_file
+    if not path:
+        return True
+    import fcntl
+
+    handle = open(path, "a")  # kept open: the lock lasts as long as this process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    _lock_file = handle
+    return True
 
 
 def create_app(

@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                              "(GATEWAY_MODE)")
     serve_.add_argument("--workers", type=int, default=int(os.environ.get("GATEWAY_WORKERS") or 4),
                         help="execution environments in isolated mode (GATEWAY_WORKERS)")
+    serve_.add_argument("--processes", type=int, default=int(os.environ.get("GATEWAY_PROCESSES") or 1),
+                        help="gateway processes sharing the port, each with its own functions, engine and metrics "
+                             "(GATEWAY_PROCESSES, default 1); concurrent Lambda environments run in parallel, and "
+                             "one Python process uses one core")
     serve_.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve_.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000),
                         help="the port to listen on (PORT, default 8000)")
@@ -94,19 +98,42 @@ def serve(options: argparse.Namespace) -> int:
         _reset_settings()
         prepare_database()
         prepare_bucket()
+        _banner(options, template, started)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught: SIGTERM (docker stop, a bench)
+        # must not kill the process before the embedded services are stopped, so it ends like Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
+        if options.processes > 1:
+            _serve_processes(options, stack)
+            print("local gateway stopped", file=sys.stderr)
+            return 0
         app = create_app(template, mode=options.mode, workers=options.workers, schedules=options.schedules,
                          queues=options.queues, schedule_time_scale=options.schedule_scale)
         config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
                                 lifespan="on")
         server = uvicorn.Server(config)
-        _banner(options, template, started)
-        # uvicorn shuts down gracefully, then re-raises the signal it caught: SIGTERM (docker stop, a bench)
-        # must not kill the process before the embedded services are stopped, so it ends like Ctrl-C.
-        signal.signal(signal.SIGTERM, _interrupt)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
     print("local gateway stopped", file=sys.stderr)
     return 0
+
+
+def _serve_processes(options: argparse.Namespace, stack: ExitStack) -> None:
+    """uvicorn's worker processes on one socket; each builds its app with `app.from_environment`."""
+    import tempfile
+
+    import uvicorn
+
+    lock = stack.enter_context(tempfile.NamedTemporaryFile(prefix="tourbook-gateway-", suffix=".lock"))
+    os.environ.update({
+        "GATEWAY_MODE": options.mode, "GATEWAY_WORKERS": str(options.workers),
+        "GATEWAY_SCHEDULES": "1" if options.schedules else "0", "GATEWAY_QUEUES": "1" if options.queues else "0",
+        "GATEWAY_BACKGROUND_LOCK": lock.name, "GATEWAY_TEMPLATE": str(options.template),
+    })
+    if options.schedule_scale is not None:
+        os.environ["GATEWAY_SCHEDULE_SCALE"] = str(options.schedule_scale)
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run("local_gateway.app:from_environment", factory=True, workers=options.processes,
+                    host=options.host, port=options.port, log_level="warning", access_log=False, lifespan="on")
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -20,11 +20,16 @@ from shared.tours.models import Departure
 from shared.tours.seats import Seats
 
 
+def counted(booking: Booking) -> None:
+    """Count a committed change of a booking (by the status it ended in)."""
+    metrics.BOOKINGS.labels(booking.status).inc()
+
+
 def record(uow: UnitOfWork, type: str, booking: Booking) -> None:
     """Record the change in the outbox (same transaction) and count it once it is committed."""
 
     async def count() -> None:
-        metrics.BOOKINGS.labels(booking.status).inc()
+        counted(booking)
 
     uow.after_commit(count)
     outbox.record(uow, type, aggregate_id=booking.id, user_id=booking.user_id,

@@ -10,14 +10,18 @@ import datetime as dt
 import uuid
 from typing import NoReturn
 
-from sqlalchemy import Date, Integer, Select, bindparam, func, select, update
+from sqlalchemy import (
+    CTE, Date, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
+)
 
 from shared.bookings import changes, payments, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
 from shared.core import idempotency, pages
+from shared.core.idempotency import IdempotencyRecord
+from shared.core.outbox import OutboxEvent
 from shared.core.errors import InvalidStateError, NotFoundError
-from shared.core.orm import utcnow
+from shared.core.orm import Base, utcnow
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.tours import seats
@@ -28,7 +32,7 @@ from shared.users.models import User
 PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
 JOB_BATCH = 500
 
-# The two statements of every booking, built once: a request only binds its values.
+# Every booking runs the same two statements, built once: a request only binds its values.
 _OFFER = (
     select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
            Tour.currency, Tour.duration_days)
@@ -36,7 +40,7 @@ _OFFER = (
     .where(Departure.id == bindparam("departure_id"), Tour.is_published)
 )
 _SEATS = bindparam("seats", type_=Integer)
-_TAKE_SEATS = (
+_TAKEN = (
     update(Departure)
     .where(
         Departure.id == bindparam("departure_id"), Departure.tour_id == Tour.id, Tour.is_published,
@@ -44,8 +48,34 @@ _TAKE_SEATS = (
         Departure.seats_taken + _SEATS <= Departure.capacity,
     )
     .values(seats_taken=Departure.seats_taken + _SEATS, seats_version=Departure.seats_version + 1)
-    .returning(Departure.capacity - Departure.seats_taken, Departure.seats_version)
-    .execution_options(synchronize_session=False)  # no Departure is loaded in this session
+    .returning((Departure.capacity - Departure.seats_taken).label("seats_left"), Departure.seats_version)
+    .cte("taken")
+)
+_BOOKING_COLUMNS = ("id", "user_id", "tour_id", "departure_id", "starts_on", "ends_on", "seats", "travellers", "note",
+                    "total_cents", "currency", "status", "expires_at", "created_at", "updated_at")
+_EVENT_COLUMNS = ("id", "type", "aggregate_id", "user_id", "payload", "created_at")
+
+
+def _for_each_seat_taken(model: type[Base], columns: tuple[str, ...], prefix: str) -> CTE:
+    """INSERT one row of bound values for each row of `_TAKEN`: one if the seats were taken, else none."""
+    values = select(*(bindparam(f"{prefix}{name}", type_=model.__table__.c[name].type) for name in columns))
+    return insert(model).from_select(list(columns), values.select_from(_TAKEN)).cte(f"{prefix}row")
+
+
+# The departure's seats, the booking and its outbox event in one statement, run as a transaction of its
+# own: the hot departure's row is locked while PostgreSQL runs it, never across a round trip to us.
+_BOOK = (
+    select(_TAKEN.c.seats_left, _TAKEN.c.seats_version)
+    .add_cte(_for_each_seat_taken(Booking, _BOOKING_COLUMNS, "booking_"))
+    .add_cte(_for_each_seat_taken(OutboxEvent, _EVENT_COLUMNS, "event_"))
+)
+# ... and with an `Idempotency-Key`, the response it will replay, in the same transaction.
+_BOOK_AND_STORE = _BOOK.add_cte(
+    update(IdempotencyRecord)
+    .where(IdempotencyRecord.user_id == bindparam("claim_user_id"), IdempotencyRecord.key == bindparam("claim_key"),
+           exists(select(_TAKEN.c.seats_version)))
+    .values(state="done", response_status=201, response_body=bindparam("claim_body", type_=LargeBinary))
+    .cte("stored")
 )
 
 
@@ -64,23 +94,25 @@ async def create_booking(
         note=data.note, total_cents=unit_price * data.seats, currency=currency, status="pending",
         expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), created_at=now, updated_at=now,
     )
-    uow.session.add(booking)
-    changes.record(uow, "booking.created", booking)
+    shown = schemas.BookingOut.model_validate(booking)
+    params = {
+        "departure_id": data.departure_id, "today": now.date(), "seats": data.seats,
+        **{f"booking_{name}": getattr(booking, name) for name in _BOOKING_COLUMNS},
+        "event_id": uuid.uuid4(), "event_type": "booking.created", "event_aggregate_id": booking.id,
+        "event_user_id": user.id, "event_payload": shown.model_dump(mode="json"), "event_created_at": now,
+    }
     if claim is not None:
-        await idempotency.complete(uow, claim, status=201, body=_body(booking))
-    await uow.session.flush()
-    # The seats last: the departure's row lock is held from this statement to the commit only, so
-    # bookings of one hot departure queue for one round trip each, not for the inserts too. The
-    # conditional UPDATE re-checks everything the offer was read with; if it matches nothing, no seat
-    # was taken and the rows above are rolled back.
-    taken = (await uow.session.execute(
-        _TAKE_SEATS, {"departure_id": data.departure_id, "today": now.date(), "seats": data.seats}
-    )).one_or_none()
+        params |= {"claim_user_id": claim.user_id, "claim_key": claim.key,
+                   "claim_body": shown.model_dump_json().encode()}
+    # The conditional UPDATE re-checks everything the offer was read with; if it matches nothing, the
+    # statement inserts nothing either.
+    taken = await uow.commit_alone(_BOOK if claim is None else _BOOK_AND_STORE, params)
     if taken is None:
-        await uow.rollback()
         await _refuse(uow, data, today=now.date())
-    await uow.commit()
-    await seats.seats_changed({data.departure_id: Seats(*taken)})
+    if claim is not None:
+        claim.completed = True
+    changes.counted(booking)
+    await seats.seats_changed({data.departure_id: Seats(taken.seats_left, taken.seats_version)})
     return booking
 
 

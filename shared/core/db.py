@@ -64,6 +64,11 @@ def new_session() -> AsyncSession:
     return AsyncSession(bind=get_engine(), expire_on_commit=False)
 
 
+def is_bound() -> bool:
+    """Whether sessions are routed to one connection (tests)."""
+    return _bound_connection.get() is not None
+
+
 def bind_connection(connection: AsyncConnection | None) -> Any:
     """Route every new session to `connection` (tests); returns a token for `unbind`."""
     return _bound_connection.set(connection)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy import Executable, Row
     from sqlalchemy.ext.asyncio import AsyncSession
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -33,6 +34,23 @@ class UnitOfWork:
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
             await hook()
+
+    async def commit_alone(self, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+        """Commit what is pending, then run `statement` as a transaction of its own and return its first row.
+
+        The statement commits as it runs (autocommit), so the row locks it takes last while PostgreSQL runs
+        it, not across round trips to this process: for writes to a hot row. After-commit hooks run after it.
+        """
+        from shared.core import db
+
+        await self.commit()
+        if db.is_bound():  # tests: one outer transaction, so a savepoint like every other write
+            row = (await self.session.execute(statement, params)).first()
+        else:
+            connection = await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            row = (await connection.execute(statement, params)).first()
+        await self.commit()
+        return row
 
     async def rollback(self) -> None:
         self._after_commit.clear()
