@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -10,22 +13,29 @@ from shared.core import db
 from shared.core.settings import reset_settings
 
 
-async def test_pooler_safe_mode_prepares_nothing_that_outlives_a_statement(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DB_POOLER_SAFE", "true")
+@asynccontextmanager
+async def engine_with(monkeypatch: pytest.MonkeyPatch, **environment: str) -> AsyncIterator[AsyncEngine]:
+    """An engine made under these settings, disposed of afterwards."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     reset_settings()
     engine = db.create_engine()
     try:
-        async with engine.connect() as connection:
-            for _ in range(2):
-                assert (await connection.execute(text("SELECT 1"))).scalar() == 1
-            raw = await connection.get_raw_connection()
-            assert raw.driver_connection._stmt_cache.get_max_size() == 0  # type: ignore[union-attr]
-            left = (await connection.execute(text("SELECT statement FROM pg_prepared_statements"))).scalars().all()
-            assert all("pg_prepared_statements" in statement for statement in left)  # only this very query
+        yield engine
     finally:
         await engine.dispose()
+
+
+async def test_pooler_safe_mode_prepares_nothing_that_outlives_a_statement(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine_with(monkeypatch, DB_POOLER_SAFE="true") as engine, engine.connect() as connection:
+        for _ in range(2):
+            assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+        raw = await connection.get_raw_connection()
+        assert raw.driver_connection._stmt_cache.get_max_size() == 0  # type: ignore[union-attr]
+        left = (await connection.execute(text("SELECT statement FROM pg_prepared_statements"))).scalars().all()
+        assert all("pg_prepared_statements" in statement for statement in left)  # only this very query
 
 
 async def _backend_pid(engine: AsyncEngine) -> int:
@@ -45,28 +55,19 @@ async def _terminate(pid: int) -> None:
 async def test_a_pooled_connection_that_died_while_idle_is_replaced_before_use(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DB_PING_IDLE_SECONDS", "0")  # every connection counts as idle: pinged at checkout
-    reset_settings()
-    engine = db.create_engine()
-    try:
+    # every connection counts as idle: pinged at checkout
+    async with engine_with(monkeypatch, DB_PING_IDLE_SECONDS="0") as engine:
         first = await _backend_pid(engine)
         await _terminate(first)  # a database restart, a proxy timeout
         assert await _backend_pid(engine) != first  # no error: the dead connection was replaced
-    finally:
-        await engine.dispose()
 
 
 async def test_a_connection_used_a_moment_ago_is_not_pinged(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DB_PING_IDLE_SECONDS", "3600")
-    reset_settings()
-    engine = db.create_engine()
-    try:
+    async with engine_with(monkeypatch, DB_PING_IDLE_SECONDS="3600") as engine:
         first = await _backend_pid(engine)
         await _terminate(first)
         with pytest.raises(DBAPIError):  # not pinged, so the request that finds it dead fails ...
             await _backend_pid(engine)
         assert await _backend_pid(engine) != first  # ... and the pool has let it go for the next one
-    finally:
-        await engine.dispose()
