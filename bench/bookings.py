@@ -44,7 +44,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.common import PYTHON, REDIS_URL, ROOT, free_port, log, stop
+from bench.common import PYTHON, REDIS_URL, ROOT, free_port, log, started
 from bench.gateway import cpu_seconds
 from bench.stats import percentile, summary
 
@@ -116,27 +116,9 @@ def serving(timeout: float = 120.0, *, processes: int = 1) -> Iterator[Gateway]:
     port = free_port()
     command = [PYTHON, "-m", "local_gateway", "serve", "--mode", "inprocess", "--host", "127.0.0.1",
                "--port", str(port), "--no-schedules", "--no-queues", "--processes", str(processes)]
-    stderr = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, cwd=ROOT, env=_environment(), stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                stderr.seek(0)
-                raise RuntimeError(f"the gateway exited with {process.returncode}:\n"
-                                   f"{stderr.read().decode(errors='replace')[-3000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the gateway did not answer within {timeout:.0f} s")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        yield Gateway(url, process.pid, stderr, processes)
-    finally:
-        stop(process)
-        stderr.close()
+    with started("the gateway", command, f"{url}/v1/health", _environment(), timeout=timeout) as process:
+        yield Gateway(url, process.pid, process.stderr, processes)
 
 
 # -- set-up over HTTP ----------------------------------------------------------------------------------------
@@ -199,8 +181,8 @@ async def _fire(url: str, jobs: list[tuple[dict[str, str], dict[str, Any]]], *, 
     queue = iter(jobs)
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-        started = time.perf_counter()
-        deadline = started + seconds if seconds else None
+        began = time.perf_counter()
+        deadline = began + seconds if seconds else None
 
         async def worker() -> None:
             for headers, body in queue:
@@ -216,7 +198,7 @@ async def _fire(url: str, jobs: list[tuple[dict[str, str], dict[str, Any]]], *, 
                 outcomes.append(Outcome(response.status_code, code, body["seats"], time.perf_counter() - sent))
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return outcomes, time.perf_counter() - started
+        return outcomes, time.perf_counter() - began
 
 
 def _latency(outcomes: list[Outcome]) -> dict[str, Any]:

@@ -8,9 +8,15 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -82,6 +88,42 @@ def stop(process: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+@dataclass(frozen=True)
+class Started:
+    pid: int
+    status: int  # what the probe URL answered first
+    stderr: IO[bytes]
+
+
+@contextmanager
+def started(name: str, command: list[str], probe_url: str, env: dict[str, str], *,
+            timeout: float = 120.0) -> Iterator[Started]:
+    """Start a server, wait until `probe_url` answers (any status), stop it by its own pid on the way out."""
+    stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on a full pipe
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        deadline = time.monotonic() + timeout
+        status: int | None = None
+        while status is None:
+            if process.poll() is not None:
+                stderr.seek(0)
+                text = stderr.read().decode(errors="replace")
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{text[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not answer within {timeout:.0f} s")
+            try:
+                with urllib.request.urlopen(probe_url, timeout=5) as response:
+                    status = int(response.status)
+            except urllib.error.HTTPError as error:
+                status = error.code
+            except OSError:
+                time.sleep(0.3)
+        yield Started(process.pid, status, stderr)
+    finally:
+        stop(process)
+        stderr.close()
 
 
 def free_port() -> int:

@@ -19,17 +19,13 @@ import os
 import re
 import statistics
 import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import DATABASE_URL, PYTHON, REDIS_URL, ROOT, free_port, log, stop
+from bench.common import DATABASE_URL, PYTHON, REDIS_URL, free_port, log, started
 
 ROUTE = "/v1/auth/me"
 RATIO_TARGET = 0.6
@@ -63,30 +59,9 @@ def _environment() -> dict[str, str]:
 @contextmanager
 def running(server: Server, timeout: float = 90.0) -> Iterator[Server]:
     """Start the server, wait until the route answers, stop it (by its own pid) on the way out."""
-    stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on a full pipe
-    process = subprocess.Popen(server.command, cwd=ROOT, env=_environment(), stdout=subprocess.DEVNULL,
-                               stderr=stderr)
-    server.pid = process.pid
-    try:
-        deadline = time.monotonic() + timeout
-        while server.status is None:
-            if process.poll() is not None:
-                stderr.seek(0)
-                text = stderr.read().decode(errors="replace")
-                raise RuntimeError(f"{server.name} exited with {process.returncode}:\n{text[-3000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{server.name} did not answer within {timeout:.0f} s")
-            try:
-                with urllib.request.urlopen(server.url, timeout=2) as response:
-                    server.status = response.status
-            except urllib.error.HTTPError as error:
-                server.status = error.code
-            except OSError:
-                time.sleep(0.3)
+    with started(server.name, server.command, server.url, _environment(), timeout=timeout) as process:
+        server.pid, server.status = process.pid, process.status
         yield server
-    finally:
-        stop(process)
-        stderr.close()
 
 
 def cpu_seconds(pid: int) -> float:

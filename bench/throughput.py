@@ -18,10 +18,6 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -33,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bench.common import PYTHON, ROOT, free_port, log, stop
+from bench.common import PYTHON, free_port, log, started
 from bench.gateway import cpu_seconds, wrk
 
 PG = "postgresql+asyncpg://tourbook:tourbook@127.0.0.1:5432/"
@@ -88,28 +84,8 @@ def environment(database_url: str, redis_url: str | None) -> dict[str, str]:
 def serving(name: str, command: list[str], probe_url: str, env: dict[str, str],
             timeout: float = 120.0) -> Iterator[int]:
     """Start a server, wait until `probe_url` answers (any status), stop it by its own pid on the way out."""
-    stderr = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                stderr.seek(0)
-                text = stderr.read().decode(errors="replace")
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{text[-3000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not answer within {timeout:.0f} s")
-            try:
-                with urllib.request.urlopen(probe_url, timeout=5):
-                    break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.3)
+    with started(name, command, probe_url, env, timeout=timeout) as process:
         yield process.pid
-    finally:
-        stop(process)
-        stderr.close()
 
 
 def gateway_command(mode: str, port: int) -> list[str]:
