@@ -7,11 +7,12 @@ the concurrency (a CHECK constraint backs it). Events go to the outbox in the sa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from sqlalchemy import (
-    CTE, Date, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
+    CTE, Date, Executable, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
 )
 
 from shared.bookings import changes, payments, schemas, tickets
@@ -32,51 +33,61 @@ from shared.users.models import User
 PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
 JOB_BATCH = 500
 
-# Every booking runs the same two statements, built once: a request only binds its values.
-_OFFER = (
-    select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
-           Tour.currency, Tour.duration_days)
-    .join(Tour, Tour.id == Departure.tour_id)
-    .where(Departure.id == bindparam("departure_id"), Tour.is_published)
-)
-_SEATS = bindparam("seats", type_=Integer)
-_TAKEN = (
-    update(Departure)
-    .where(
-        Departure.id == bindparam("departure_id"), Departure.tour_id == Tour.id, Tour.is_published,
-        Departure.status == "open", Departure.starts_on > bindparam("today", type_=Date),
-        Departure.seats_taken + _SEATS <= Departure.capacity,
-    )
-    .values(seats_taken=Departure.seats_taken + _SEATS, seats_version=Departure.seats_version + 1)
-    .returning((Departure.capacity - Departure.seats_taken).label("seats_left"), Departure.seats_version)
-    .cte("taken")
-)
 _BOOKING_COLUMNS = ("id", "user_id", "tour_id", "departure_id", "starts_on", "ends_on", "seats", "travellers", "note",
                     "total_cents", "currency", "status", "expires_at", "created_at", "updated_at")
 _EVENT_COLUMNS = ("id", "type", "aggregate_id", "user_id", "payload", "created_at")
 
 
-def _for_each_seat_taken(model: type[Base], columns: tuple[str, ...], prefix: str) -> CTE:
-    """INSERT one row of bound values for each row of `_TAKEN`: one if the seats were taken, else none."""
-    values = select(*(bindparam(f"{prefix}{name}", type_=model.__table__.c[name].type) for name in columns))
-    return insert(model).from_select(list(columns), values.select_from(_TAKEN)).cte(f"{prefix}row")
+class _BookingStatements(NamedTuple):
+    offer: Executable
+    book: Executable
+    book_and_store: Executable
 
 
-# The departure's seats, the booking and its outbox event in one statement, run as a transaction of its
-# own: the hot departure's row is locked while PostgreSQL runs it, never across a round trip to us.
-_BOOK = (
-    select(_TAKEN.c.seats_left, _TAKEN.c.seats_version)
-    .add_cte(_for_each_seat_taken(Booking, _BOOKING_COLUMNS, "booking_"))
-    .add_cte(_for_each_seat_taken(OutboxEvent, _EVENT_COLUMNS, "event_"))
-)
-# ... and with an `Idempotency-Key`, the response it will replay, in the same transaction.
-_BOOK_AND_STORE = _BOOK.add_cte(
-    update(IdempotencyRecord)
-    .where(IdempotencyRecord.user_id == bindparam("claim_user_id"), IdempotencyRecord.key == bindparam("claim_key"),
-           exists(select(_TAKEN.c.seats_version)))
-    .values(state="done", response_status=201, response_body=bindparam("claim_body", type_=LargeBinary))
-    .cte("stored")
-)
+@functools.cache
+def _booking_statements() -> _BookingStatements:
+    """Every booking runs the same two statements: built once per environment, on the first booking (not at
+    import: the other booking functions never need them), and bound per request."""
+    offer = (
+        select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
+               Tour.currency, Tour.duration_days)
+        .join(Tour, Tour.id == Departure.tour_id)
+        .where(Departure.id == bindparam("departure_id"), Tour.is_published)
+    )
+    seats = bindparam("seats", type_=Integer)
+    taken = (
+        update(Departure)
+        .where(
+            Departure.id == bindparam("departure_id"), Departure.tour_id == Tour.id, Tour.is_published,
+            Departure.status == "open", Departure.starts_on > bindparam("today", type_=Date),
+            Departure.seats_taken + seats <= Departure.capacity,
+        )
+        .values(seats_taken=Departure.seats_taken + seats, seats_version=Departure.seats_version + 1)
+        .returning((Departure.capacity - Departure.seats_taken).label("seats_left"), Departure.seats_version)
+        .cte("taken")
+    )
+
+    def for_each_seat_taken(model: type[Base], columns: tuple[str, ...], prefix: str) -> CTE:
+        """INSERT one row of bound values for each row of `taken`: one if the seats were taken, else none."""
+        values = select(*(bindparam(f"{prefix}{name}", type_=model.__table__.c[name].type) for name in columns))
+        return insert(model).from_select(list(columns), values.select_from(taken)).cte(f"{prefix}row")
+
+    # The departure's seats, the booking and its outbox event in one statement, run as a transaction of its
+    # own: the hot departure's row is locked while PostgreSQL runs it, never across a round trip to us.
+    book = (
+        select(taken.c.seats_left, taken.c.seats_version)
+        .add_cte(for_each_seat_taken(Booking, _BOOKING_COLUMNS, "booking_"))
+        .add_cte(for_each_seat_taken(OutboxEvent, _EVENT_COLUMNS, "event_"))
+    )
+    # ... and with an `Idempotency-Key`, the response it will replay, in the same transaction.
+    book_and_store = book.add_cte(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.user_id == bindparam("claim_user_id"),
+               IdempotencyRecord.key == bindparam("claim_key"), exists(select(taken.c.seats_version)))
+        .values(state="done", response_status=201, response_body=bindparam("claim_body", type_=LargeBinary))
+        .cte("stored")
+    )
+    return _BookingStatements(offer, book, book_and_store)
 
 
 async def create_booking(
@@ -84,7 +95,8 @@ async def create_booking(
 ) -> Booking:
     """Hold seats on a departure for the hold time; the price is computed here, never sent."""
     now = utcnow()
-    offer = (await uow.session.execute(_OFFER, {"departure_id": data.departure_id})).one_or_none()
+    statements = _booking_statements()
+    offer = (await uow.session.execute(statements.offer, {"departure_id": data.departure_id})).one_or_none()
     if offer is None:
         raise NotFoundError("No such departure")
     tour_id, starts_on, unit_price, currency, days = offer
@@ -106,7 +118,7 @@ async def create_booking(
                    "claim_body": shown.model_dump_json().encode()}
     # The conditional UPDATE re-checks everything the offer was read with; if it matches nothing, the
     # statement inserts nothing either.
-    taken = await uow.commit_alone(_BOOK if claim is None else _BOOK_AND_STORE, params)
+    taken = await uow.commit_alone(statements.book if claim is None else statements.book_and_store, params)
     if taken is None:
         await _refuse(uow, data, today=now.date())
     if claim is not None:
