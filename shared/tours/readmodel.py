@@ -5,8 +5,9 @@ What is cached, and why it is never stale:
 - `tour:<id>:<today>` — a tour's *card*: every field of Tour except seat counts and URLs (image keys
   and the next departure's id and date instead). Written through after every write that changes it
   and filled only-if-absent by reads, so a read that raced a write can never put old data back.
-- `seats:<departure id>` — seats left, written through after every change of capacity or seats
-  taken (bookings do the same), filled only-if-absent.
+- `seats:<departure id>` — seats left as of the departure's `seats_version`, written through after
+  every change of capacity or seats taken (bookings do the same) and filled by reads, each only if
+  newer than what is there (`shared/tours/seats.py`).
 - `tours:list:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids. Any
   tour or departure write moves the catalogue version; pages filtered by date or seats (whose
   membership depends on seat counts) also carry the seats version, which every seat change moves.
@@ -28,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from shared.core.cache import Cache, get_cache, versioned
+from shared.core.cache import Cache, get_cache
 from shared.core.uow import UnitOfWork
 from shared.tours import images, queries
 from shared.tours import seats as seat_counts
@@ -90,7 +91,7 @@ async def read_tours(
     for tour_id, raw in zip(ids, raws):
         if raw is not None:
             cards[tour_id] = json.loads(raw)
-    known = {d: int(versioned(raw)) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
+    known = {d: seat_counts.parse(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
     missing = [tour_id for tour_id in ids if tour_id not in cards]
     if missing:
         rows = (await uow.session.execute(queries.tours_by_id(missing, day))).all()

@@ -39,10 +39,15 @@ def stamp() -> bytes:
     return str(time.time_ns()).encode()
 
 
+def parse(raw: bytes) -> int:
+    """Seats left, from a cached `seats:<departure id>` value."""
+    return int(versioned(raw))
+
+
 async def read(cache: Cache, departure_ids: Iterable[uuid.UUID | str]) -> list[int | None]:
     """Cached seats left of each departure, None where the cache has none."""
     raws = await cache.get_many([seats_key(departure_id) for departure_id in departure_ids])
-    return [int(versioned(raw)) if raw is not None else None for raw in raws]
+    return [parse(raw) if raw is not None else None for raw in raws]
 
 
 async def fill(cache: Cache, seats: dict[uuid.UUID, Seats]) -> None:
