@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from shared.core import metrics
 from shared.core.settings import get_settings
@@ -20,8 +21,17 @@ logger = logging.getLogger("tourbook.cache")
 T = TypeVar("T")
 
 
+class Listing(NamedTuple):
+    """What `Cache.get_listing` found: the versions' values, the page under them, the entries it lists."""
+
+    versions: list[bytes | None]
+    page: bytes | None
+    entries: list[bytes | None]
+
+
 class Backend(Protocol):
     async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
+    async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing: ...
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]: ...
     async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes],
                         also_ttl: int) -> None: ...
@@ -52,6 +62,21 @@ class MemoryBackend:
         with self._lock:
             entries = [self._live(key, now) for key in keys]
         return [entry[0] if entry is not None else None for entry in entries]
+
+    async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing:
+        now = time.monotonic()
+        with self._lock:
+            held = [self._value(key, now) for key in versions]
+            if None in held:
+                return Listing(held, None, [])
+            page = self._value(head + b":".join(held).decode() + tail, now)  # type: ignore[arg-type]
+            if page is None:
+                return Listing(held, None, [])
+            return Listing(held, page, [self._value(key, now) for key in json.loads(page)["keys"]])
+
+    def _value(self, key: str, now: float) -> bytes | None:
+        entry = self._live(key, now)
+        return entry[0] if entry is not None else None
 
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
         now = time.monotonic()
@@ -108,10 +133,15 @@ class RedisBackend:
     def __init__(self, client: Redis) -> None:
         self._client = client
         self._set_newer = client.register_script(_SET_NEWER)
+        self._get_listing = client.register_script(_GET_LISTING)
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         values = await self._client.mget(keys) if keys else []
         return [value.encode() if isinstance(value, str) else value for value in values]
+
+    async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing:
+        found = await self._get_listing(keys=versions, args=[head, tail])
+        return Listing(found[0], found[1] if len(found) > 1 else None, found[2] if len(found) > 2 else [])
 
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
         async with self._client.pipeline(transaction=False) as pipe:
@@ -168,11 +198,29 @@ class Cache:
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         values = await self._call("get", self.backend.get_many(keys))
         if values is _FAILED:
-            metrics.count_cache("error")
+            metrics.count_cache("error", len(keys))
             return [None] * len(keys)
-        for value in values:  # type: ignore[attr-defined]
-            metrics.count_cache("hit" if value is not None else "miss")
+        misses = values.count(None)  # type: ignore[attr-defined]
+        metrics.count_cache("hit", len(keys) - misses)
+        metrics.count_cache("miss", misses)
         return values  # type: ignore[return-value]
+
+    async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing:
+        """Version keys, the page they name and the entries it lists, in one round trip.
+
+        The page lives at `head + ":".join(version values) + tail` and is JSON whose `keys` lists other
+        entries; they come back in that order. A missing version (never set, or evicted) stops the walk:
+        the caller starts a new version and builds the page.
+        """
+        found = await self._call("get", self.backend.get_listing(versions, head, tail))
+        if not isinstance(found, Listing):
+            metrics.count_cache("error", len(versions))
+            return Listing([None] * len(versions), None, [])
+        values = [*found.versions, found.page, *found.entries]
+        misses = values.count(None)
+        metrics.count_cache("hit", len(values) - misses)
+        metrics.count_cache("miss", misses)
+        return found
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
         await self.set_many({key: value}, ttl)
@@ -297,6 +345,19 @@ for j = n + 1, #KEYS do
   redis.call('SET', KEYS[j], ARGV[3 + n + j], 'EX', also_ttl)
 end
 return 0
+"""
+# KEYS: version keys; ARGV: the page key's head and tail. Reads the versions, the page named by their
+# values and the entries the page lists under "keys" (not declared in KEYS: not for Redis Cluster).
+_GET_LISTING = """
+local versions = redis.call('MGET', unpack(KEYS))
+for i = 1, #KEYS do
+  if not versions[i] then return {versions} end
+end
+local page = redis.call('GET', ARGV[1] .. table.concat(versions, ':') .. ARGV[2])
+if not page then return {versions} end
+local keys = cjson.decode(page)['keys']
+if #keys == 0 then return {versions, page, {}} end
+return {versions, page, redis.call('MGET', unpack(keys))}
 """
 _FAILED = object()
 _BREAKER_SECONDS = 2.0

@@ -70,8 +70,9 @@ def count_outgoing(target: str, outcome: str) -> None:
     OUTGOING.labels(current_function.get(), target, outcome).inc()
 
 
-def count_cache(result: str) -> None:
-    CACHE.labels(current_function.get(), result).inc()
+def count_cache(result: str, count: int = 1) -> None:
+    if count:
+        CACHE.labels(current_function.get(), result).inc(count)
 
 
 def instance_id() -> str:

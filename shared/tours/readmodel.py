@@ -2,19 +2,22 @@
 
 What is cached, and why it is never stale:
 
-- `tour:<id>:<today>` — a tour's *card*: every field of Tour except seat counts and URLs (image keys
-  and the next departure's id and date instead). Written through after every write that changes it
-  and filled only-if-absent by reads, so a read that raced a write can never put old data back.
+- `card:<id>:<today>` — a tour's *card*: its `TourOut` as JSON, with image keys where the URLs go and
+  the next departure's seat count of that moment, which every read replaces with the live one. Written
+  through after every write that changes it and filled only-if-absent by reads, so a read that raced a
+  write can never put old data back.
 - `seats:<departure id>` — seats left as of the departure's `seats_version`, written through after
   every change of capacity or seats taken (bookings do the same) and filled by reads, each only if
   newer than what is there (`shared/tours/seats.py`).
-- `tours:list:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids. Any
-  tour or departure write moves the catalogue version; pages filtered by date or seats (whose
-  membership depends on seat counts) also carry the seats version, which every seat change moves.
+- `tours:page:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids, with
+  the keys of their cards and seat counts. Any tour or departure write moves the catalogue version;
+  pages filtered by date or seats (whose membership depends on seat counts) also carry the seats
+  version, which every seat change moves.
 - `departures:<tour id>:<departures version>:<today>:<query hash>` — a page of departure rows
   without seats; every departure write of that tour moves its version.
 
-A warm read therefore needs no SQL at all; a cold one needs one statement. Dates are in the keys
+A warm read therefore needs no SQL at all, and a warm page one cache round trip (`Cache.get_listing`:
+the versions, the page they name, its cards and seat counts); a cold one needs one statement. Dates are in the keys
 because "next departure" and "future" change at midnight UTC. Presigned image URLs are made at read
 time, never cached.
 """
@@ -40,14 +43,15 @@ from shared.tours.schemas import DepartureOut, DeparturesQuery, NextDeparture, T
 CARD_TTL = 600
 LIST_TTL = 300
 CATALOGUE_VERSION = "tours:version"
+LIST_PREFIX = "tours:page:"
 
 
 def today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
-def card_key(tour_id: uuid.UUID, day: dt.date) -> str:
-    return f"tour:{tour_id}:{day.isoformat()}"
+def card_key(tour_id: uuid.UUID | str, day: dt.date) -> str:
+    return f"card:{tour_id}:{day.isoformat()}"
 
 
 def departures_version_key(tour_id: uuid.UUID) -> str:
@@ -55,54 +59,65 @@ def departures_version_key(tour_id: uuid.UUID) -> str:
 
 
 async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut], str | None]:
-    """A page of published tours: ids from the cache, or one SQL statement that also warms it."""
+    """A page of published tours: when warm, one cache round trip; when cold, one SQL statement that warms it."""
     cache, day = get_cache(), today()
     versions = [CATALOGUE_VERSION, SEATS_VERSION] if query.has_window else [CATALOGUE_VERSION]
-    key = f"tours:list:{':'.join(await _versions(cache, versions))}:{day}:{_digest(query.model_dump(mode='json'))}"
+    tail = f":{day}:{_digest(query.model_dump(mode='json'))}"
+    found = await cache.get_listing(versions, LIST_PREFIX, tail)
+    if found.page is not None:  # the page, its cards and its seat counts came in that one round trip
+        page = json.loads(found.page)
+        ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
+        tours = await read_tours(uow, ids, departures=page["departures"], cached=found.entries)
+        return [tours[tour_id] for tour_id in ids if tour_id in tours], page["next_cursor"]
+    if None in found.versions:
+        held = await _versions(cache, versions)
+    else:
+        held = [version.decode() for version in found.versions if version is not None]
     fetched: list[Row[Any]] = []
 
     async def build() -> bytes:
         rows = list((await uow.session.execute(queries.list_tours(query, day))).all())
         fetched.extend(rows[: query.limit])
         next_cursor = queries.tour_cursor(rows[query.limit - 1], query.sort) if len(rows) > query.limit else None
+        ids = [str(row[0].id) for row in fetched]
         departures = [str(row.id) for row in fetched if row.id is not None]
-        return _dump({"ids": [str(row[0].id) for row in fetched], "departures": departures, "next_cursor": next_cursor})
+        keys = [card_key(tour_id, day) for tour_id in ids] + [seats_key(departure) for departure in departures]
+        return _dump({"ids": ids, "departures": departures, "next_cursor": next_cursor, "keys": keys})
 
+    key = LIST_PREFIX + ":".join(held) + tail
     page = json.loads(await cache.get_or_build(key, LIST_TTL, build))
     if fetched:  # built just now: every card and seat count is in hand
         await _fill(cache, fetched, day)
-        tours = [_compose(_card(row), row.seats_left) for row in fetched]
-        return [_with_urls(tour) for tour in tours], page["next_cursor"]
+        return [_with_urls(_card(row)) for row in fetched], page["next_cursor"]
     ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
-    found = await read_tours(uow, ids, departures=page.get("departures", ()))
-    return [found[uuid.UUID(tour_id)] for tour_id in page["ids"] if uuid.UUID(tour_id) in found], page["next_cursor"]
+    tours = await read_tours(uow, ids)
+    return [tours[tour_id] for tour_id in ids if tour_id in tours], page["next_cursor"]
 
 
 async def read_tours(
-    uow: UnitOfWork, ids: Sequence[uuid.UUID], *, departures: Sequence[str] = ()
+    uow: UnitOfWork, ids: Sequence[uuid.UUID], *, departures: Sequence[str] = (),
+    cached: Sequence[bytes | None] | None = None,
 ) -> dict[uuid.UUID, TourOut]:
     """Tours by id (published or not): cards and seats from the cache, the misses in one query each.
 
-    `departures` (the next departures a cached page names) lets cards and seats come in one round trip.
+    `cached`: what a page's round trip already read, the cards of `ids` then the seat counts of `departures`.
     """
     cache, day = get_cache(), today()
-    cards: dict[uuid.UUID, dict[str, Any]] = {}
-    raws = await cache.get_many([card_key(tour_id, day) for tour_id in ids] + [seats_key(d) for d in departures])
-    for tour_id, raw in zip(ids, raws):
-        if raw is not None:
-            cards[tour_id] = json.loads(raw)
+    raws = cached if cached is not None else await cache.get_many([card_key(tour_id, day) for tour_id in ids])
+    tours = {tour_id: TourOut.model_validate_json(raw) for tour_id, raw in zip(ids, raws) if raw is not None}
     known = {d: seat_counts.parse(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
-    missing = [tour_id for tour_id in ids if tour_id not in cards]
+    missing = [tour_id for tour_id in ids if tour_id not in tours]
     if missing:
         rows = (await uow.session.execute(queries.tours_by_id(missing, day))).all()
         await _fill(cache, rows, day)
-        cards.update({row[0].id: _card(row) for row in rows})
-    upcoming = [card["next_departure"]["id"] for card in cards.values() if card["next_departure"]]
+        tours.update({row[0].id: _card(row) for row in rows})
+    upcoming = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
     seats = known | await _seats(uow, cache, [d for d in upcoming if d not in known])
-    return {
-        tour_id: _with_urls(_compose(card, seats.get(card["next_departure"]["id"]) if card["next_departure"] else None))
-        for tour_id, card in cards.items()
-    }
+    for tour in tours.values():
+        if tour.next_departure is not None:
+            tour.next_departure.seats_left = seats.get(str(tour.next_departure.id), 0)
+        _with_urls(tour)
+    return tours
 
 
 async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: DeparturesQuery) -> tuple[
@@ -131,7 +146,7 @@ async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool 
     cache, day = get_cache(), today()
     rows = (await uow.session.execute(queries.tours_by_id([tour_id], day))).all()
     if rows:
-        await cache.set_many({card_key(tour_id, day): _dump(_card(rows[0]))}, CARD_TTL)
+        await cache.set_many({card_key(tour_id, day): _card(rows[0]).model_dump_json().encode()}, CARD_TTL)
     else:
         await cache.delete(card_key(tour_id, day))
     now = stamp()
@@ -162,30 +177,21 @@ async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int
 
 
 async def _fill(cache: Cache, rows: Sequence[Row[Any]], day: dt.date) -> None:
-    await cache.set_many({card_key(row[0].id, day): _dump(_card(row)) for row in rows}, CARD_TTL, only_new=True)
+    await cache.set_many({card_key(row[0].id, day): _card(row).model_dump_json().encode() for row in rows}, CARD_TTL,
+                         only_new=True)
     await seat_counts.fill(cache, {row.id: Seats(row.seats_left, row.seats_version)
                                    for row in rows if row.id is not None})
 
 
-def _card(row: Row[Any]) -> dict[str, Any]:
+def _card(row: Row[Any]) -> TourOut:
+    """A tour as the cache holds it: image keys where the URLs go, and the seat count of that moment."""
     tour: Tour = row[0]
-    return {
-        "id": str(tour.id), "slug": tour.slug, "title": tour.title, "description": tour.description,
-        "country": tour.country, "city": tour.city, "duration_days": tour.duration_days,
-        "price_cents": tour.price_cents, "currency": tour.currency, "tags": list(tour.tags),
-        "rating": tour.rating, "reviews_count": tour.reviews_count, "is_published": tour.is_published,
-        "created_at": tour.created_at.isoformat(), "updated_at": tour.updated_at.isoformat(),
-        "image_keys": list(row.image_keys or []),
-        "next_departure": {"id": str(row.id), "starts_on": row.starts_on.isoformat()} if row.id else None,
-    }
-
-
-def _compose(card: dict[str, Any], seats_left: int | None) -> TourOut:
-    fields = {name: value for name, value in card.items() if name not in ("image_keys", "next_departure")}
-    upcoming = card["next_departure"]
     return TourOut(
-        **fields, image_urls=card["image_keys"],
-        next_departure=NextDeparture(**upcoming, seats_left=seats_left or 0) if upcoming else None,
+        id=tour.id, slug=tour.slug, title=tour.title, description=tour.description, country=tour.country,
+        city=tour.city, duration_days=tour.duration_days, price_cents=tour.price_cents, currency=tour.currency,
+        tags=list(tour.tags), rating=tour.rating, reviews_count=tour.reviews_count, is_published=tour.is_published,
+        image_urls=list(row.image_keys or []), created_at=tour.created_at, updated_at=tour.updated_at,
+        next_departure=NextDeparture(id=row.id, starts_on=row.starts_on, seats_left=row.seats_left) if row.id else None,
     )
 
 

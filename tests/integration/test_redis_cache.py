@@ -35,6 +35,18 @@ async def test_the_real_redis_keeps_the_newest_version_even_after_a_script_flush
     await store.delete(key)
 
 
+async def test_the_real_redis_reads_a_listing_in_one_script() -> None:
+    os.environ["REDIS_URL"] = services.redis_url()
+    store = cache.get_cache()
+    key = f"test:{uuid.uuid4()}"
+    assert await store.get_listing([key + ":v"], key + ":page:", "") == ([None], None, [])
+    await store.set_many({key + ":v": b"5", key + ":page:5": f'{{"keys":["{key}:a","{key}:b"]}}'.encode(),
+                          key + ":b": b"B"}, ttl=30)
+    found = await store.get_listing([key + ":v"], key + ":page:", "")
+    assert found.versions == [b"5"] and found.entries == [None, b"B"]
+    await store.delete(key + ":v", key + ":page:5", key + ":b")
+
+
 async def test_an_unreachable_redis_is_a_miss_not_an_error() -> None:
     os.environ["REDIS_URL"] = "redis://127.0.0.1:1/0"
     store = cache.get_cache()

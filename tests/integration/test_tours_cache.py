@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from shared.core import db
+from shared.core.cache import get_cache
 from shared.core.uow import UnitOfWork
 from shared.tours import seats, services
 from shared.tours.models import Departure
@@ -54,7 +55,32 @@ async def test_a_warm_list_runs_no_sql_and_a_cold_one_runs_one_statement(uow: Un
     assert len(sql.statements) == 1
     sql.reset()
     second = await services.list_tours(uow, query=ToursQuery(country=country, seats=1))
-    assert sql.statements == [] and second == first
+    assert sql.statements == [] and second.model_dump_json() == first.model_dump_json()
+
+
+async def test_a_warm_page_is_one_cache_call_with_live_seats(
+    uow: UnitOfWork, sql: StatementLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    country = f"Pageland {uuid.uuid4().hex[:6]}"
+    tour = await make_tour(uow, country=country)
+    departure = await make_departure(uow, tour.id, capacity=8)
+    await services.list_tours(uow, query=ToursQuery(country=country))
+    await seats.seats_changed({departure.id: seats.Seats(3, 1)})  # a booking of 5 seats, after its commit
+    backend = get_cache().backend
+    calls: list[str] = []
+    for name in ("get_many", "get_listing", "set_many", "set_newer"):
+        monkeypatch.setattr(backend, name, _recorded(calls, name, getattr(backend, name)))
+    sql.reset()
+    page = await services.list_tours(uow, query=ToursQuery(country=country))
+    assert calls == ["get_listing"] and sql.statements == []
+    assert [(t.id, t.next_departure and t.next_departure.seats_left) for t in page.items] == [(tour.id, 3)]
+
+
+def _recorded(calls: list[str], name: str, method: Any) -> Any:
+    async def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return await method(*args, **kwargs)
+    return recorded
 
 
 async def test_departures_lists_are_cached_with_live_seats(uow: UnitOfWork, sql: StatementLog) -> None:

@@ -58,6 +58,20 @@ async def test_a_versioned_value_is_only_replaced_by_a_newer_version(backend: ca
     assert await store.get("list-version") == b"7"  # written in the same call, whatever the versions said
 
 
+async def test_a_listing_reads_versions_page_and_listed_entries_together(backend: cache.Backend) -> None:
+    store = Cache(backend)
+    assert await store.get_listing(["v1", "v2"], "page:", ":q") == ([None, None], None, [])
+    await store.set_many({"v1": b"3", "v2": b"8"}, ttl=60)
+    assert await store.get_listing(["v1", "v2"], "page:", ":q") == ([b"3", b"8"], None, [])
+    await store.set_many({"page:3:8:q": b'{"keys":["card:b","card:a","seats:x"]}', "card:a": b"A", "card:b": b"B"}, 60)
+    found = await store.get_listing(["v1", "v2"], "page:", ":q")
+    assert found.page == b'{"keys":["card:b","card:a","seats:x"]}' and found.entries == [b"B", b"A", None]
+    await store.set("v2", b"9", ttl=60)  # a write moved a version: that page is no longer reachable
+    assert await store.get_listing(["v1", "v2"], "page:", ":q") == ([b"3", b"9"], None, [])
+    await store.set("page:3:9:q", b'{"keys":[]}', ttl=60)
+    assert (await store.get_listing(["v1", "v2"], "page:", ":q")).entries == []
+
+
 async def test_one_rebuild_for_many_concurrent_misses(backend: cache.Backend) -> None:
     store = Cache(backend)
     builds = 0
@@ -121,7 +135,7 @@ class BrokenBackend:
         BrokenBackend.calls += 1
         raise ConnectionError("redis is down")
 
-    get_many = set_many = delete = incr = peek = ping = _fail
+    get_many = get_listing = set_many = delete = incr = peek = ping = _fail
 
 
 async def test_a_failing_backend_reads_as_a_miss_and_counts_an_error() -> None:
@@ -132,6 +146,7 @@ async def test_a_failing_backend_reads_as_a_miss_and_counts_an_error() -> None:
     await store.delete("k")
     assert _count("error") == errors_before + 1
     assert not await store.healthy()
+    assert await store.get_listing(["v1", "v2"], "page:", "") == ([None, None], None, [])
 
 
 async def test_counters_fall_back_to_the_process_when_redis_fails() -> None:
