@@ -72,7 +72,7 @@ class MemoryBackend:
             page = self._value(head + b":".join(held).decode() + tail, now)  # type: ignore[arg-type]
             if page is None:
                 return Listing(held, None, [])
-            return Listing(held, page, [self._value(key, now) for key in json.loads(page)["keys"]])
+            return Listing(held, page, [self._value(key, now) for key in json.loads(page).get("keys", ())])
 
     def _value(self, key: str, now: float) -> bytes | None:
         entry = self._live(key, now)
@@ -208,8 +208,8 @@ class Cache:
     async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing:
         """Version keys, the page they name and the entries it lists, in one round trip.
 
-        The page lives at `head + ":".join(version values) + tail` and is JSON whose `keys` lists other
-        entries; they come back in that order. A missing version (never set, or evicted) stops the walk:
+        The page lives at `head + ":".join(version values) + tail` and is JSON whose `keys` (if any) lists
+        other entries; they come back in that order. A missing version (never set, or evicted) stops the walk:
         the caller starts a new version and builds the page.
         """
         found = await self._call("get", self.backend.get_listing(versions, head, tail))
@@ -355,7 +355,7 @@ for i = 1, #KEYS do
 end
 local page = redis.call('GET', ARGV[1] .. table.concat(versions, ':') .. ARGV[2])
 if not page then return {versions} end
-local keys = cjson.decode(page)['keys']
+local keys = cjson.decode(page)['keys'] or {}
 if #keys == 0 then return {versions, page, {}} end
 return {versions, page, redis.call('MGET', unpack(keys))}
 """

@@ -13,8 +13,9 @@ What is cached, and why it is never stale:
   the keys of their cards and seat counts. Any tour or departure write moves the catalogue version;
   pages filtered by date or seats (whose membership depends on seat counts) also carry the seats
   version, which every seat change moves.
-- `departures:<tour id>:<departures version>:<today>:<query hash>` — a page of departure rows
-  without seats; every departure write of that tour moves its version.
+- `departures:page:<tour id>:<departures version>:<today>:<query hash>` — a page of departure rows
+  without seats, with the keys of their seat counts; every departure write of that tour moves its
+  version.
 
 A warm read therefore needs no SQL at all, and a warm page one cache round trip (`Cache.get_listing`:
 the versions, the page they name, its cards and seat counts); a cold one needs one statement. Dates are in the keys
@@ -32,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from shared.core.cache import Cache, get_cache
+from shared.core.cache import Cache, Listing, get_cache
 from shared.core.uow import UnitOfWork
 from shared.tours import images, queries
 from shared.tours import seats as seat_counts
@@ -69,10 +70,7 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
         ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
         tours = await read_tours(uow, ids, departures=page["departures"], cached=found.entries)
         return [tours[tour_id] for tour_id in ids if tour_id in tours], page["next_cursor"]
-    if None in found.versions:
-        held = await _versions(cache, versions)
-    else:
-        held = [version.decode() for version in found.versions if version is not None]
+    held = await _versions(cache, versions, found)
     fetched: list[Row[Any]] = []
 
     async def build() -> bytes:
@@ -122,21 +120,30 @@ async def read_tours(
 
 async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: DeparturesQuery) -> tuple[
         list[DepartureOut], str | None]:
+    """A tour's departures: when warm, the page and its seat counts in one cache round trip."""
     cache, day = get_cache(), today()
-    version = (await _versions(cache, [departures_version_key(tour_id)]))[0]
-    key = f"departures:{tour_id}:{version}:{day}:{_digest(query.model_dump(mode='json'))}"
+    versions = [departures_version_key(tour_id)]
+    head, tail = f"departures:page:{tour_id}:", f":{day}:{_digest(query.model_dump(mode='json'))}"
+    found = await cache.get_listing(versions, head, tail)
+    if found.page is not None:
+        page = json.loads(found.page)
+        known = {row["id"]: seat_counts.parse(raw) for row, raw in zip(page["items"], found.entries) if raw is not None}
+    else:
+        held = await _versions(cache, versions, found)
 
-    async def build() -> bytes:
-        tour = await uow.session.get(Tour, tour_id)
-        departures = list(await uow.session.scalars(queries.list_departures(tour_id, query, day)))
-        shown = departures[: query.limit]
-        await seat_counts.fill(cache, {d.id: Seats(d.seats_left, d.seats_version) for d in shown})
-        next_cursor = queries.departure_cursor(departures[query.limit - 1]) if len(departures) > query.limit else None
-        rows = [_departure_row(d, tour) for d in shown] if tour is not None else []
-        return _dump({"items": rows, "next_cursor": next_cursor})
+        async def build() -> bytes:
+            tour = await uow.session.get(Tour, tour_id)
+            departures = list(await uow.session.scalars(queries.list_departures(tour_id, query, day)))
+            shown = departures[: query.limit]
+            await seat_counts.fill(cache, {d.id: Seats(d.seats_left, d.seats_version) for d in shown})
+            more = len(departures) > query.limit
+            next_cursor = queries.departure_cursor(departures[query.limit - 1]) if more else None
+            rows = [_departure_row(d, tour) for d in shown] if tour is not None else []
+            keys = [seats_key(row["id"]) for row in rows]
+            return _dump({"items": rows, "next_cursor": next_cursor, "keys": keys})
 
-    page = json.loads(await cache.get_or_build(key, LIST_TTL, build))
-    seats = await _seats(uow, cache, [row["id"] for row in page["items"]])
+        page, known = json.loads(await cache.get_or_build(head + ":".join(held) + tail, LIST_TTL, build)), {}
+    seats = known | await _seats(uow, cache, [row["id"] for row in page["items"] if row["id"] not in known])
     items = [DepartureOut(**row, seats_left=seats.get(row["id"], 0)) for row in page["items"]]
     return items, page["next_cursor"]
 
@@ -209,7 +216,10 @@ def _departure_row(departure: Departure, tour: Tour) -> dict[str, Any]:
     }
 
 
-async def _versions(cache: Cache, keys: list[str]) -> list[str]:
+async def _versions(cache: Cache, keys: list[str], found: Listing) -> list[str]:
+    """The values of version keys a listing read; any it found missing starts anew."""
+    if None not in found.versions:
+        return [value.decode() for value in found.versions if value is not None]
     values = await cache.get_many(keys)
     missing = {key: stamp() for key, value in zip(keys, values) if value is None}
     if missing:  # first use, or evicted: start a new version (entries of an older one are unreachable)
