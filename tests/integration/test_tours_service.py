@@ -7,12 +7,12 @@ import string
 import uuid
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from shared.bookings import cascades
 from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
 from shared.core.uow import UnitOfWork
-from shared.tours import services
+from shared.tours import queries, services
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
 from shared.tours.models import Departure, Tour
 from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
@@ -119,6 +119,45 @@ async def test_cursor_pages_cover_everything_once_even_with_inserts_between(uow:
         cursor = page.next_cursor
     assert len(seen) == len(set(seen))
     assert {tour.id for tour in created} <= set(seen)
+
+
+@pytest.mark.parametrize("walk", [1, 5, 1_000_000], ids=["walk-1", "walk-5", "walk-all"])
+@pytest.mark.parametrize("sort", ["price", "-price", "rating", "-rating", "-created_at"])
+async def test_word_and_window_pages_are_the_same_whichever_plan_runs(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch, sort: str, walk: int
+) -> None:
+    monkeypatch.setattr(queries, "WALK", walk)  # how far the sort's index is walked before the filters drive
+    country, word = _country(), "zq" + "".join(random.choices(string.ascii_lowercase, k=8))
+    tours = [await make_tour(uow, country=country, price_cents=10_000 * (n % 4 + 1), description=f"See {word}.")
+             for n in range(9)]
+    await make_tour(uow, country=country, description="Nothing to see.")
+    await make_tour(uow, country=country, description=f"A {word} draft.", is_published=False)
+    for n, tour in enumerate(tours):
+        await make_departure(uow, tour.id, days_ahead=20 + n, capacity=2 if n % 3 == 0 else 5)
+        if n % 2:
+            await uow.session.execute(update(Tour).where(Tour.id == tour.id).values(rating=n % 5, reviews_count=1))
+    await uow.commit()
+    rows = (await uow.session.execute(
+        select(Tour.id, Tour.price_cents, func.coalesce(Tour.rating, 0), Tour.created_at)
+        .where(Tour.id.in_([tour.id for tour in tours]))
+    )).all()
+    column = {"price": 1, "rating": 2, "created_at": 3}[sort.lstrip("-")]
+    expected = [row.id for row in sorted(rows, key=lambda row: (row[column], row.id), reverse=sort.startswith("-"))]
+    roomy = {tour.id for n, tour in enumerate(tours) if n % 3}
+
+    assert await _pages(uow, q=word, sort=sort) == expected
+    assert await _pages(uow, country=country, seats=3, sort=sort) == [i for i in expected if i in roomy]
+
+
+async def _pages(uow: UnitOfWork, **params: object) -> list[uuid.UUID]:
+    seen: list[uuid.UUID] = []
+    cursor = None
+    while True:
+        page = await services.list_tours(uow, query=ToursQuery.model_validate(params | {"limit": 2, "cursor": cursor}))
+        seen.extend(tour.id for tour in page.items)
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
 
 
 @pytest.mark.parametrize("cursor", ["not-base64!", "bm90LWpzb24", "WzEsMiwzXQ", "WyJ4IiwieSJd"])
