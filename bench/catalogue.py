@@ -10,6 +10,8 @@ unless it already holds the tours; an inprocess gateway serves it with REDIS_URL
   (below every seeded price, so the same rows, but a new cache key on every request);
 - SQL statements per request, from the gateway's own /metrics (tourbook_integration_duration_seconds_count
   for integration="db", which an SQLAlchemy `before_cursor_execute` listener feeds) around each loop;
+- diagnostics, not target shapes (`selective_shapes`: a rare word, a word no tour has, a one-day window):
+  cold and warm at one connection only;
 - at the largest size, EXPLAIN (ANALYZE, BUFFERS) of the statement `shared.tours.queries.list_tours` builds,
   compiled with literal binds (`python -m bench.catalogue explain DATABASE_URL`).
 """
@@ -195,9 +197,9 @@ async def _explain_child() -> dict[str, Any]:
     plans: dict[str, Any] = {}
     try:
         for label, params in (shapes(day) | selective_shapes(day)).items():
-            statement = queries.list_tours(ToursQuery.model_validate(params), day)
+            statement, values = queries.list_tours(ToursQuery.model_validate(params), day)
             dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-            sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            sql = str(statement.params(values).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             async with UnitOfWork() as uow:
                 await uow.session.execute(text(sql))  # once to warm shared buffers, as a running service would be
                 rows = (await uow.session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql))).scalars().all()
@@ -242,7 +244,15 @@ def run(sizes: tuple[int, ...] = SIZES, cold_requests: int = 200, warm_requests:
                     f"({cold['sql_statements_per_request']} SQL), warm p95 {warm['latency_ms']['p95']} ms "
                     f"({warm['sql_statements_per_request']} SQL), wrk warm {warm_wrk['requests_per_s']:.0f}/s, "
                     f"cold {cold_wrk['requests_per_s']:.0f}/s")
-        report["sizes"][str(size)] = {**info, "shapes": per_shape}
+            selective: dict[str, Any] = {}
+            for label, params in selective_shapes(day).items():  # diagnostics: one connection, fewer requests
+                path = "/v1/tours?" + urllib.parse.urlencode(params)
+                _loop(port, path, 3, 10, cold=True)
+                selective[label] = {"path": path, "cold": _loop(port, path, 100, loop_budget_s, cold=True),
+                                    "warm": _loop(port, path, 200, loop_budget_s, cold=False)}
+                log(f"catalogue {size}: {label}: cold p95 {selective[label]['cold']['latency_ms']['p95']} ms, "
+                    f"warm p95 {selective[label]['warm']['latency_ms']['p95']} ms")
+        report["sizes"][str(size)] = {**info, "shapes": per_shape, "selective": selective}
         if size == max(sizes):
             report["explain_at"] = size
             report["explain"] = explain(url)

@@ -205,6 +205,10 @@ def bookings(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _p50_p95(loop: dict[str, Any]) -> str:
+    return f"{loop['latency_ms']['median']} / {loop['latency_ms']['p95']} ({loop['latency_ms']['n']})"
+
+
 def catalogue(result: dict[str, Any]) -> list[str]:
     data = result["result"]
     lines = ["## A. Catalogue search, GET /v1/tours (python -m bench.run --only catalogue)", "", _machine(result), "",
@@ -227,6 +231,13 @@ def catalogue(result: dict[str, Any]) -> list[str]:
                          ", ".join(str(n) for n in cold["items_per_page"])])
     lines += _table(["catalogue", "shape", "cold p50 / p95 (n)", "warm p50 / p95 (n)", "SQL per request cold / warm",
                      "wrk warm req/s", "wrk cold req/s", "items per page"], rows)
+    rows = [[f"{int(size):,} tours", label, _p50_p95(shape["cold"]), _p50_p95(shape["warm"]),
+             ", ".join(str(n) for n in shape["cold"]["items_per_page"])]
+            for size, info in data["sizes"].items() for label, shape in (info.get("selective") or {}).items()]
+    if rows:
+        lines += ["Diagnostics, not target shapes (one connection):", ""]
+        lines += _table(["catalogue", "selective shape", "cold p50 / p95 (n)", "warm p50 / p95 (n)", "items per page"],
+                        rows)
     rows = [[label, f"{t['cold_p95_ms']} {_yes(t['cold_met'])}", f"{t['warm_p95_ms']} {_yes(t['warm_met'])}",
              f"× {t['cold_p95_growth_small_to_large']} {_yes(t['sub_linear'])}"]
             for label, t in data["targets"].items()]

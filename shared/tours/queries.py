@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Row, Select, Subquery, and_, func, literal, literal_column, select, true, tuple_, union_all
+from sqlalchemy import (
+    Date, Integer, Row, Select, String, Subquery, and_, bindparam, func, literal, literal_column, select, true, tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,50 +22,37 @@ from shared.tours.schemas import DeparturesQuery, ToursQuery
 
 NO_DEPARTURE = dt.date(9999, 12, 31)  # tours without a next departure sort last by date
 WALK = 2000  # rows of a sort's index that a page with `q` or a window reads before its filters' indexes take over
-_CREATED_AT: ColumnElement[Any] = Tour.__table__.c.created_at
 
 
-def next_departure(today: dt.date) -> Any:
-    """LATERAL: each tour's next open departure after today (its id, date, and seats left as of a version)."""
-    return (
-        select(Departure.id, Departure.starts_on, (Departure.capacity - Departure.seats_taken).label("seats_left"),
-               Departure.seats_version)
-        .where(Departure.tour_id == Tour.id, Departure.status == "open", Departure.starts_on > today)
-        .order_by(Departure.starts_on)
-        .limit(1)
-        .lateral("next_departure")
+class Bound(NamedTuple):
+    """A statement built once per shape of query, and the values it runs with."""
+
+    statement: Select[Any]
+    params: dict[str, Any]
+
+
+def list_tours(query: ToursQuery, today: dt.date) -> Bound:
+    """A page of published tours (limit + 1 rows: the extra one says there is a next page)."""
+    shape = _Shape(
+        q=query.q is not None, country=query.country is not None, city=query.city is not None,
+        tag=query.tag is not None, min_price=query.min_price is not None, max_price=query.max_price is not None,
+        window=query.has_window, date_from=query.date_from is not None, date_to=query.date_to is not None,
+        sort=query.sort, after=query.cursor is not None,
     )
+    params: dict[str, Any] = {
+        "today": today, "size": query.limit + 1, "walk": WALK, "q": query.q,
+        "tags": [query.tag.lower()] if query.tag else None,
+        "country": query.country.lower() if query.country else None, "city": query.city.lower() if query.city else None,
+        "min_price": query.min_price, "max_price": query.max_price, "seats": query.seats or 1,
+        "date_from": query.date_from, "date_to": query.date_to,
+    }
+    if query.cursor:
+        params["after_key"], params["after_id"] = _decode(query.cursor, query.sort)
+    return Bound(_list_statement(shape), {name: value for name, value in params.items() if value is not None})
 
 
-def tour_rows(today: dt.date) -> tuple[Select[Any], Any]:
-    """Tour, its attached image keys and its next departure: everything a card needs, in one row."""
-    upcoming = next_departure(today)
-    image_keys = func.array(
-        select(TourImage.key).where(TourImage.tour_id == Tour.id, TourImage.status == "attached")
-        .order_by(TourImage.position, TourImage.created_at).scalar_subquery()
-    ).label("image_keys")
-    statement = select(Tour, image_keys, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left,
-                       upcoming.c.seats_version)
-    return statement.outerjoin(upcoming, true()), upcoming
-
-
-def list_tours(query: ToursQuery, today: dt.date) -> Select[Any]:
-    statement, upcoming = tour_rows(today)
-    keys = _sort_keys(query.sort, upcoming)
-    position = _decode(query.cursor, keys) if query.cursor else None
-    if (query.q or query.has_window) and query.sort != "starts_on":
-        picked = _picked(query, today, position)
-        statement = statement.join(picked, picked.c.id == Tour.id)
-    else:
-        statement = statement.where(Tour.is_published, *_filters(query, today))
-        if position is not None:
-            statement = statement.where(_after(keys, position))
-    return statement.order_by(*_order(keys)).limit(query.limit + 1)
-
-
-def tours_by_id(ids: Sequence[uuid.UUID], today: dt.date) -> Select[Any]:
-    statement, _ = tour_rows(today)
-    return statement.where(Tour.id.in_(ids))
+def tours_by_id(ids: Sequence[uuid.UUID], today: dt.date) -> Bound:
+    return Bound(_by_id_statement(), {"today": today, "ids": list(ids)})
 
 
 def tour_cursor(row: Row[Any], sort: str) -> str:
@@ -94,7 +85,66 @@ def departure_cursor(departure: Departure) -> str:
     return encode_cursor([departure.starts_on.isoformat(), str(departure.id)])
 
 
-def _picked(query: ToursQuery, today: dt.date, position: list[Any] | None) -> Subquery:
+class _Shape(NamedTuple):
+    """Which parameters a tours query has (not their values): one statement is built per shape."""
+
+    q: bool
+    country: bool
+    city: bool
+    tag: bool
+    min_price: bool
+    max_price: bool
+    window: bool
+    date_from: bool
+    date_to: bool
+    sort: str
+    after: bool
+
+
+_TODAY = bindparam("today", type_=Date)
+_SIZE = bindparam("size", type_=Integer)
+
+
+def _tour_rows() -> tuple[Select[Any], Any]:
+    """Tour, its attached image keys and its next departure: everything a card needs, in one row."""
+    upcoming = (
+        select(Departure.id, Departure.starts_on, (Departure.capacity - Departure.seats_taken).label("seats_left"),
+               Departure.seats_version)
+        .where(Departure.tour_id == Tour.id, Departure.status == "open", Departure.starts_on > _TODAY)
+        .order_by(Departure.starts_on)
+        .limit(1)
+        .lateral("next_departure")
+    )
+    image_keys = func.array(
+        select(TourImage.key).where(TourImage.tour_id == Tour.id, TourImage.status == "attached")
+        .order_by(TourImage.position, TourImage.created_at).scalar_subquery()
+    ).label("image_keys")
+    statement = select(Tour, image_keys, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left,
+                       upcoming.c.seats_version)
+    return statement.outerjoin(upcoming, true()), upcoming
+
+
+@functools.cache
+def _by_id_statement() -> Select[Any]:
+    statement, _ = _tour_rows()
+    return statement.where(Tour.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.lru_cache(maxsize=256)
+def _list_statement(shape: _Shape) -> Select[Any]:
+    statement, upcoming = _tour_rows()
+    keys = _sort_keys(shape.sort, upcoming)
+    if (shape.q or shape.window) and shape.sort != "starts_on":
+        picked = _picked(shape)
+        statement = statement.join(picked, picked.c.id == Tour.id)
+    else:
+        statement = statement.where(Tour.is_published, *_filters(shape))
+        if shape.after:
+            statement = statement.where(_after(keys))
+    return statement.order_by(*_order(keys)).limit(_SIZE)
+
+
+def _picked(shape: _Shape) -> Subquery:
     """The ids of a page whose filters no index serves in the sort's order (`q`, a date/seats window).
 
     Two plans, one statement. The sort's index is walked for at most WALK rows, filtering as it goes:
@@ -104,56 +154,55 @@ def _picked(query: ToursQuery, today: dt.date, position: list[Any] | None) -> Su
     choose between the two by itself: a word missing from its statistics is estimated at 0.5% of the
     rows, and walking the whole index for a word that matches nothing took 136 ms at 100 000 tours.
     """
-    size = query.limit + 1
     walk = select(Tour).where(Tour.is_published)
-    if position is not None:
-        walk = walk.where(_after(_sort_keys(query.sort, None), position))
-    walk = walk.order_by(*_order(_sort_keys(query.sort, None))).limit(WALK)
+    if shape.after:
+        walk = walk.where(_after(_sort_keys(shape.sort, None)))
+    walk = walk.order_by(*_order(_sort_keys(shape.sort, None))).limit(bindparam("walk", type_=Integer))
     walked = aliased(Tour, walk.subquery("walked"))
-    keys = _sort_keys(query.sort, None, walked)
     head = (
-        select(walked.id).where(*_filters(query, today, walked)).order_by(*_order(keys)).limit(size)
-        .cte("head").prefix_with("MATERIALIZED")
+        select(walked.id).where(*_filters(shape, walked)).order_by(*_order(_sort_keys(shape.sort, None, walked)))
+        .limit(_SIZE).cte("head").prefix_with("MATERIALIZED")
     )
-    keys = _sort_keys(query.sort, None)
-    matched = select(Tour.id, keys[0][0].label("key")).where(Tour.is_published, *_filters(query, today))
-    if position is not None:
-        matched = matched.where(_after(keys, position))
+    keys = _sort_keys(shape.sort, None)
+    matched = select(Tour.id, keys[0][0].label("key")).where(Tour.is_published, *_filters(shape))
+    if shape.after:
+        matched = matched.where(_after(keys))
     every = matched.cte("matched").prefix_with("MATERIALIZED")  # computed only if the walk fell short
     found = select(func.count()).select_from(head).scalar_subquery()
     sorted_matches = (
-        select(every.c.id).where(found < size)
-        .order_by(*_order([(every.c.key, keys[0][1]), (every.c.id, keys[1][1])])).limit(size).subquery()
+        select(every.c.id).where(found < _SIZE)
+        .order_by(*_order([(every.c.key, keys[0][1]), (every.c.id, keys[1][1])])).limit(_SIZE).subquery()
     )
-    return union_all(select(head.c.id).where(found == size), select(sorted_matches.c.id)).subquery("picked")
+    return union_all(select(head.c.id).where(found == _SIZE), select(sorted_matches.c.id)).subquery("picked")
 
 
-def _filters(query: ToursQuery, today: dt.date, tour: Any = Tour) -> list[ColumnElement[bool]]:
+def _filters(shape: _Shape, tour: Any = Tour) -> list[ColumnElement[bool]]:
     filters: list[ColumnElement[bool]] = []
-    if query.q:
-        tsquery = func.websearch_to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), query.q)
+    if shape.q:
+        words = bindparam("q", type_=String)
+        tsquery = func.websearch_to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), words)
         filters.append(tour.search.bool_op("@@")(tsquery))
-    if query.country:
-        filters.append(func.lower(tour.country) == query.country.lower())
-    if query.city:
-        filters.append(func.lower(tour.city) == query.city.lower())
-    if query.tag:
-        filters.append(tour.tags.contains([query.tag.lower()]))
-    if query.min_price is not None:
-        filters.append(tour.price_cents >= query.min_price)
-    if query.max_price is not None:
-        filters.append(tour.price_cents <= query.max_price)
-    if query.has_window:
+    if shape.country:
+        filters.append(func.lower(tour.country) == bindparam("country", type_=String))
+    if shape.city:
+        filters.append(func.lower(tour.city) == bindparam("city", type_=String))
+    if shape.tag:
+        filters.append(tour.tags.contains(bindparam("tags", type_=Tour.__table__.c.tags.type)))
+    if shape.min_price:
+        filters.append(tour.price_cents >= bindparam("min_price", type_=Integer))
+    if shape.max_price:
+        filters.append(tour.price_cents <= bindparam("max_price", type_=Integer))
+    if shape.window:
         window = and_(
             Departure.tour_id == tour.id,
             Departure.status == "open",
-            Departure.starts_on > today,
-            Departure.capacity - Departure.seats_taken >= (query.seats or 1),
+            Departure.starts_on > _TODAY,
+            Departure.capacity - Departure.seats_taken >= bindparam("seats", type_=Integer),
         )
-        if query.date_from:
-            window = and_(window, Departure.starts_on >= query.date_from)
-        if query.date_to:
-            window = and_(window, Departure.starts_on <= query.date_to)
+        if shape.date_from:
+            window = and_(window, Departure.starts_on >= bindparam("date_from", type_=Date))
+        if shape.date_to:
+            window = and_(window, Departure.starts_on <= bindparam("date_to", type_=Date))
         filters.append(select(Departure.id).where(window).exists())
     return filters
 
@@ -168,7 +217,7 @@ def _sort_keys(sort: str, upcoming: Any, tour: Any = Tour) -> list[tuple[ColumnE
     elif sort == "starts_on":
         key = func.coalesce(upcoming.c.starts_on, literal(NO_DEPARTURE, Date))
     else:
-        key = _CREATED_AT if tour is Tour else tour.created_at
+        key = tour.created_at
     descending = sort.startswith("-")
     return [(key, descending), (tour.id, descending)]
 
@@ -177,12 +226,12 @@ def _order(keys: list[tuple[ColumnElement[Any], bool]]) -> list[ColumnElement[An
     return [key.desc() if descending else key.asc() for key, descending in keys]
 
 
-def _decode(cursor: str, keys: list[tuple[ColumnElement[Any], bool]]) -> list[Any]:
+def _decode(cursor: str, sort: str) -> list[Any]:
     value, tour_id = decode_cursor(cursor, 2)
     try:
-        if keys[0][0] is _CREATED_AT:
+        if sort == "-created_at":
             value = dt.datetime.fromisoformat(value)
-        elif isinstance(value, str):
+        elif sort == "starts_on":
             value = dt.date.fromisoformat(value)
         elif not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ValueError("not a sort value")
@@ -191,7 +240,8 @@ def _decode(cursor: str, keys: list[tuple[ColumnElement[Any], bool]]) -> list[An
         raise BadRequestError("The cursor is not valid") from None
 
 
-def _after(keys: list[tuple[ColumnElement[Any], bool]], values: list[Any]) -> ColumnElement[bool]:
+def _after(keys: list[tuple[ColumnElement[Any], bool]]) -> ColumnElement[bool]:
     # Both keys run in the same direction, so one row comparison walks the composite index.
     position = tuple_(*(key for key, _ in keys))
-    return position < tuple_(*values) if keys[0][1] else position > tuple_(*values)
+    values = tuple_(bindparam("after_key", type_=keys[0][0].type), bindparam("after_id", type_=keys[1][0].type))
+    return position < values if keys[0][1] else position > values

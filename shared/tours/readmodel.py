@@ -74,7 +74,7 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
     fetched: list[Row[Any]] = []
 
     async def build() -> bytes:
-        rows = list((await uow.session.execute(queries.list_tours(query, day))).all())
+        rows = list((await uow.session.execute(*queries.list_tours(query, day))).all())
         fetched.extend(rows[: query.limit])
         next_cursor = queries.tour_cursor(rows[query.limit - 1], query.sort) if len(rows) > query.limit else None
         ids = [str(row[0].id) for row in fetched]
@@ -106,7 +106,7 @@ async def read_tours(
     known = {d: seat_counts.parse(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
     missing = [tour_id for tour_id in ids if tour_id not in tours]
     if missing:
-        rows = (await uow.session.execute(queries.tours_by_id(missing, day))).all()
+        rows = (await uow.session.execute(*queries.tours_by_id(missing, day))).all()
         await _fill(cache, rows, day)
         tours.update({row[0].id: _card(row) for row in rows})
     upcoming = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
@@ -151,7 +151,7 @@ async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: Departures
 async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool = False) -> None:
     """After a committed write: write the card through, and move the versions of the lists it is in."""
     cache, day = get_cache(), today()
-    rows = (await uow.session.execute(queries.tours_by_id([tour_id], day))).all()
+    rows = (await uow.session.execute(*queries.tours_by_id([tour_id], day))).all()
     if rows:
         await cache.set_many({card_key(tour_id, day): _card(rows[0]).model_dump_json().encode()}, CARD_TTL)
     else:
