@@ -85,8 +85,7 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
     key = LIST_PREFIX + ":".join(held) + tail
     page = json.loads(await cache.get_or_build(key, LIST_TTL, build))
     if fetched:  # built just now: every card and seat count is in hand
-        await _fill(cache, fetched, day)
-        return [_with_urls(_card(row)) for row in fetched], page["next_cursor"]
+        return [_with_urls(card) for card in await _fill(cache, fetched, day)], page["next_cursor"]
     ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
     tours = await read_tours(uow, ids)
     return [tours[tour_id] for tour_id in ids if tour_id in tours], page["next_cursor"]
@@ -107,8 +106,7 @@ async def read_tours(
     missing = [tour_id for tour_id in ids if tour_id not in tours]
     if missing:
         rows = (await uow.session.execute(*queries.tours_by_id(missing, day))).all()
-        await _fill(cache, rows, day)
-        tours.update({row[0].id: _card(row) for row in rows})
+        tours.update({card.id: card for card in await _fill(cache, rows, day)})
     upcoming = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
     seats = known | await _seats(uow, cache, [d for d in upcoming if d not in known])
     for tour in tours.values():
@@ -183,11 +181,14 @@ async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int
     return seats
 
 
-async def _fill(cache: Cache, rows: Sequence[Row[Any]], day: dt.date) -> None:
-    await cache.set_many({card_key(row[0].id, day): _card(row).model_dump_json().encode() for row in rows}, CARD_TTL,
+async def _fill(cache: Cache, rows: Sequence[Row[Any]], day: dt.date) -> list[TourOut]:
+    """Cache the cards and seat counts of rows just read; the cards, as stored (image keys, not URLs)."""
+    cards = [_card(row) for row in rows]
+    await cache.set_many({card_key(card.id, day): card.model_dump_json().encode() for card in cards}, CARD_TTL,
                          only_new=True)
     await seat_counts.fill(cache, {row.id: Seats(row.seats_left, row.seats_version)
                                    for row in rows if row.id is not None})
+    return cards
 
 
 def _card(row: Row[Any]) -> TourOut:
