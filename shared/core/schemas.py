@@ -6,16 +6,18 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.core.errors import BadRequestError
 
 
-def _iso_utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _utc_seconds(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.timezone.utc).replace(microsecond=0)
 
 
-UtcDatetime = Annotated[dt.datetime, PlainSerializer(_iso_utc, return_type=str)]
+# A moment as the API shows it: in UTC, to the second ("2026-11-23T02:03:00Z"). Normalised when the model is
+# built, so that pydantic-core's own serializer writes it (a Python serializer cost ~15% of a warm tour page).
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc_seconds)]
 
 
 class Schema(BaseModel):
