@@ -44,6 +44,9 @@ async def test_the_real_redis_reads_a_listing_in_one_script() -> None:
                           key + ":b": b"B"}, ttl=30)
     found = await store.get_listing([key + ":v"], key + ":page:", "")
     assert found.versions == [b"5"] and found.entries == [None, b"B"]
+    assert isinstance(store.backend, cache.RedisBackend)
+    await store.backend._client.script_flush()  # as after a Redis restart: the script is loaded again
+    assert (await store.get_listing([key + ":v"], key + ":page:", "")).entries == [None, b"B"]
     await store.delete(key + ":v", key + ":page:5", key + ":b")
 
 
