@@ -210,7 +210,7 @@ class Cache:
 
         The page lives at `head + ":".join(version values) + tail` and is JSON whose `keys` (if any) lists
         other entries; they come back in that order. A missing version (never set, or evicted) stops the walk:
-        the caller starts a new version and builds the page.
+        the caller starts a new version and builds the page. `versions` holds at least one key.
         """
         found = await self._call("get", self.backend.get_listing(versions, head, tail))
         if not isinstance(found, Listing):
