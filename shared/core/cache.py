@@ -210,7 +210,7 @@ class Cache:
 
         The page lives at `head + ":".join(version values) + tail` and is JSON whose `keys` (if any) lists
         other entries; they come back in that order. A missing version (never set, or evicted) stops the walk:
-        the caller starts a new version and builds the page. `versions` holds at least one key.
+        the caller starts a new version and builds the page. Without versions, the page is `head + tail`.
         """
         found = await self._call("get", self.backend.get_listing(versions, head, tail))
         if not isinstance(found, Listing):
@@ -349,7 +349,8 @@ return 0
 # KEYS: version keys; ARGV: the page key's head and tail. Reads the versions, the page named by their
 # values and the entries the page lists under "keys" (not declared in KEYS: not for Redis Cluster).
 _GET_LISTING = """
-local versions = redis.call('MGET', unpack(KEYS))
+local versions = {}
+if #KEYS > 0 then versions = redis.call('MGET', unpack(KEYS)) end
 for i = 1, #KEYS do
   if not versions[i] then return {versions} end
 end

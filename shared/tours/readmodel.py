@@ -3,7 +3,8 @@
 What is cached, and why it is never stale:
 
 - `card:<id>:<today>` — a tour's *card*: its `TourOut` as JSON, with image keys where the URLs go and
-  the next departure's seat count of that moment, which every read replaces with the live one. Written
+  the next departure's seat count of that moment, which every read replaces with the live one; led by
+  `keys`, the key of that live count, so that one round trip reads both (`_stored`). Written
   through after every write that changes it and filled only-if-absent by reads, so a read that raced a
   write can never put old data back.
 - `seats:<departure id>` — seats left as of the departure's `seats_version`, written through after
@@ -98,10 +99,17 @@ async def read_tours(
     """Tours by id (published or not): cards and seats from the cache, the misses in one query each.
 
     `cached`: what a page's round trip already read, the cards of `ids` then the seat counts of `departures`.
+    One tour alone comes with the seat count its card names, in one round trip too.
     """
     cache, day = get_cache(), today()
+    alone = cached is None and len(ids) == 1
+    if alone:  # the card lists the key of its next departure's seat count (`_stored`)
+        found = await cache.get_listing([], card_key(ids[0], day), "")
+        cached = [found.page, *found.entries]
     raws = cached if cached is not None else await cache.get_many([card_key(tour_id, day) for tour_id in ids])
     tours = {tour_id: TourOut.model_validate_json(raw) for tour_id, raw in zip(ids, raws) if raw is not None}
+    if alone:
+        departures = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
     known = {d: seat_counts.parse(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
     missing = [tour_id for tour_id in ids if tour_id not in tours]
     if missing:
@@ -151,7 +159,7 @@ async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool 
     cache, day = get_cache(), today()
     rows = (await uow.session.execute(*queries.tours_by_id([tour_id], day))).all()
     if rows:
-        await cache.set_many({card_key(tour_id, day): _card(rows[0]).model_dump_json().encode()}, CARD_TTL)
+        await cache.set_many({card_key(tour_id, day): _stored(_card(rows[0]))}, CARD_TTL)
     else:
         await cache.delete(card_key(tour_id, day))
     now = stamp()
@@ -184,8 +192,7 @@ async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int
 async def _fill(cache: Cache, rows: Sequence[Row[Any]], day: dt.date) -> list[TourOut]:
     """Cache the cards and seat counts of rows just read; the cards, as stored (image keys, not URLs)."""
     cards = [_card(row) for row in rows]
-    await cache.set_many({card_key(card.id, day): card.model_dump_json().encode() for card in cards}, CARD_TTL,
-                         only_new=True)
+    await cache.set_many({card_key(card.id, day): _stored(card) for card in cards}, CARD_TTL, only_new=True)
     await seat_counts.fill(cache, {row.id: Seats(row.seats_left, row.seats_version)
                                    for row in rows if row.id is not None})
     return cards
@@ -201,6 +208,15 @@ def _card(row: Row[Any]) -> TourOut:
         image_urls=list(row.image_keys or []), created_at=tour.created_at, updated_at=tour.updated_at,
         next_departure=NextDeparture(id=row.id, starts_on=row.starts_on, seats_left=row.seats_left) if row.id else None,
     )
+
+
+def _stored(card: TourOut) -> bytes:
+    """A card as cached: its JSON object, led by `keys`, the key of its next departure's seat count.
+
+    `Cache.get_listing` reads the seat count with the card; validating the card as a `TourOut` ignores `keys`.
+    """
+    keys = [seats_key(card.next_departure.id)] if card.next_departure is not None else []
+    return b'{"keys":' + json.dumps(keys).encode() + b"," + card.model_dump_json().encode()[1:]
 
 
 def _with_urls(tour: TourOut) -> TourOut:

@@ -47,6 +47,7 @@ async def test_the_real_redis_reads_a_listing_in_one_script() -> None:
     assert isinstance(store.backend, cache.RedisBackend)
     await store.backend._client.script_flush()  # as after a Redis restart: the script is loaded again
     assert (await store.get_listing([key + ":v"], key + ":page:", "")).entries == [None, b"B"]
+    assert (await store.get_listing([], key + ":page:5", "")).entries == [None, b"B"]  # no versions
     await store.delete(key + ":v", key + ":page:5", key + ":b")
 
 

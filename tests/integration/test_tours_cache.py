@@ -37,13 +37,20 @@ async def sql(uow: UnitOfWork) -> AsyncIterator[StatementLog]:
     event.remove(engine, "before_cursor_execute", log)
 
 
-async def test_a_warm_tour_read_runs_no_sql(uow: UnitOfWork, sql: StatementLog) -> None:
+async def test_a_warm_tour_read_is_one_cache_call_with_live_seats(
+    uow: UnitOfWork, sql: StatementLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tour = await make_tour(uow)
-    await make_departure(uow, tour.id)
+    departure = await make_departure(uow, tour.id, capacity=8)
     await services.get_tour(uow, tour_id=tour.id, is_admin=False)
+    await seats.seats_changed({departure.id: seats.Seats(6, 1)})  # a booking of 2 seats, after its commit
+    calls = _record_cache_calls(monkeypatch)
     sql.reset()
     again = await services.get_tour(uow, tour_id=tour.id, is_admin=False)
-    assert sql.statements == [] and again.next_departure is not None
+    assert calls == ["get_listing"] and sql.statements == []
+    assert again.next_departure is not None and (again.next_departure.id, again.next_departure.seats_left) == (
+        departure.id, 6)
+    assert "keys" not in again.model_dump()
 
 
 async def test_a_warm_list_runs_no_sql_and_a_cold_one_runs_one_statement(uow: UnitOfWork, sql: StatementLog) -> None:
@@ -66,14 +73,19 @@ async def test_a_warm_page_is_one_cache_call_with_live_seats(
     departure = await make_departure(uow, tour.id, capacity=8)
     await services.list_tours(uow, query=ToursQuery(country=country))
     await seats.seats_changed({departure.id: seats.Seats(3, 1)})  # a booking of 5 seats, after its commit
-    backend = get_cache().backend
-    calls: list[str] = []
-    for name in ("get_many", "get_listing", "set_many", "set_newer"):
-        monkeypatch.setattr(backend, name, _recorded(calls, name, getattr(backend, name)))
+    calls = _record_cache_calls(monkeypatch)
     sql.reset()
     page = await services.list_tours(uow, query=ToursQuery(country=country))
     assert calls == ["get_listing"] and sql.statements == []
     assert [(t.id, t.next_departure and t.next_departure.seats_left) for t in page.items] == [(tour.id, 3)]
+
+
+def _record_cache_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    backend = get_cache().backend
+    calls: list[str] = []
+    for name in ("get_many", "get_listing", "set_many", "set_newer"):
+        monkeypatch.setattr(backend, name, _recorded(calls, name, getattr(backend, name)))
+    return calls
 
 
 def _recorded(calls: list[str], name: str, method: Any) -> Any:

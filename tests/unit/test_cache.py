@@ -70,6 +70,8 @@ async def test_a_listing_reads_versions_page_and_listed_entries_together(backend
     assert await store.get_listing(["v1", "v2"], "page:", ":q") == ([b"3", b"9"], None, [])
     await store.set("page:3:9:q", b'{"keys":[]}', ttl=60)
     assert (await store.get_listing(["v1", "v2"], "page:", ":q")).entries == []
+    unversioned = await store.get_listing([], "page:3:8", ":q")  # no versions: the page is head + tail
+    assert unversioned.versions == [] and unversioned.entries == [b"B", b"A", None]
 
 
 async def test_one_rebuild_for_many_concurrent_misses(backend: cache.Backend) -> None:
