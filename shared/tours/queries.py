@@ -154,16 +154,16 @@ def _picked(shape: _Shape) -> Subquery:
     choose between the two by itself: a word missing from its statistics is estimated at 0.5% of the
     rows, and walking the whole index for a word that matches nothing took 136 ms at 100 000 tours.
     """
+    keys = _sort_keys(shape.sort, None)
     walk = select(Tour).where(Tour.is_published)
     if shape.after:
-        walk = walk.where(_after(_sort_keys(shape.sort, None)))
-    walk = walk.order_by(*_order(_sort_keys(shape.sort, None))).limit(bindparam("walk", type_=Integer))
+        walk = walk.where(_after(keys))
+    walk = walk.order_by(*_order(keys)).limit(bindparam("walk", type_=Integer))
     walked = aliased(Tour, walk.subquery("walked"))
     head = (
         select(walked.id).where(*_filters(shape, walked)).order_by(*_order(_sort_keys(shape.sort, None, walked)))
         .limit(_SIZE).cte("head").prefix_with("MATERIALIZED")
     )
-    keys = _sort_keys(shape.sort, None)
     matched = select(Tour.id, keys[0][0].label("key")).where(Tour.is_published, *_filters(shape))
     if shape.after:
         matched = matched.where(_after(keys))

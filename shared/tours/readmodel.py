@@ -19,8 +19,8 @@ What is cached, and why it is never stale:
   version.
 
 A warm read therefore needs no SQL at all, and a warm page one cache round trip (`Cache.get_listing`:
-the versions, the page they name, its cards and seat counts); a cold one needs one statement. Dates are in the keys
-because "next departure" and "future" change at midnight UTC. Presigned image URLs are made at read
+the versions, the page they name, its cards and seat counts); a cold one needs one statement. Dates
+are in the keys because "next departure" and "future" change at midnight UTC. Presigned image URLs are made at read
 time, never cached.
 """
 from __future__ import annotations
@@ -29,12 +29,12 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, select
 
-from shared.core.cache import Cache, Listing, get_cache
+from shared.core.cache import Cache, get_cache
 from shared.core.uow import UnitOfWork
 from shared.tours import images, queries
 from shared.tours import seats as seat_counts
@@ -64,14 +64,6 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
     """A page of published tours: when warm, one cache round trip; when cold, one SQL statement that warms it."""
     cache, day = get_cache(), today()
     versions = [CATALOGUE_VERSION, SEATS_VERSION] if query.has_window else [CATALOGUE_VERSION]
-    tail = f":{day}:{_digest(query.model_dump(mode='json'))}"
-    found = await cache.get_listing(versions, LIST_PREFIX, tail)
-    if found.page is not None:  # the page, its cards and its seat counts came in that one round trip
-        page = json.loads(found.page)
-        ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
-        tours = await read_tours(uow, ids, departures=page["departures"], cached=found.entries)
-        return [tours[tour_id] for tour_id in ids if tour_id in tours], page["next_cursor"]
-    held = await _versions(cache, versions, found)
     fetched: list[Row[Any]] = []
 
     async def build() -> bytes:
@@ -83,12 +75,11 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
         keys = [card_key(tour_id, day) for tour_id in ids] + [seats_key(departure) for departure in departures]
         return _dump({"ids": ids, "departures": departures, "next_cursor": next_cursor, "keys": keys})
 
-    key = LIST_PREFIX + ":".join(held) + tail
-    page = json.loads(await cache.get_or_build(key, LIST_TTL, build))
+    page, listed = await _listed(cache, versions, LIST_PREFIX, f":{day}:{_digest(query)}", build)
     if fetched:  # built just now: every card and seat count is in hand
         return [_with_urls(card) for card in await _fill(cache, fetched, day)], page["next_cursor"]
     ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
-    tours = await read_tours(uow, ids)
+    tours = await read_tours(uow, ids, departures=page["departures"] if listed is not None else (), cached=listed)
     return [tours[tour_id] for tour_id in ids if tour_id in tours], page["next_cursor"]
 
 
@@ -128,27 +119,19 @@ async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: Departures
         list[DepartureOut], str | None]:
     """A tour's departures: when warm, the page and its seat counts in one cache round trip."""
     cache, day = get_cache(), today()
-    versions = [departures_version_key(tour_id)]
-    head, tail = f"departures:page:{tour_id}:", f":{day}:{_digest(query.model_dump(mode='json'))}"
-    found = await cache.get_listing(versions, head, tail)
-    if found.page is not None:
-        page = json.loads(found.page)
-        known = {row["id"]: seat_counts.parse(raw) for row, raw in zip(page["items"], found.entries) if raw is not None}
-    else:
-        held = await _versions(cache, versions, found)
 
-        async def build() -> bytes:
-            tour = await uow.session.get(Tour, tour_id)
-            departures = list(await uow.session.scalars(queries.list_departures(tour_id, query, day)))
-            shown = departures[: query.limit]
-            await seat_counts.fill(cache, {d.id: Seats(d.seats_left, d.seats_version) for d in shown})
-            more = len(departures) > query.limit
-            next_cursor = queries.departure_cursor(departures[query.limit - 1]) if more else None
-            rows = [_departure_row(d, tour) for d in shown] if tour is not None else []
-            keys = [seats_key(row["id"]) for row in rows]
-            return _dump({"items": rows, "next_cursor": next_cursor, "keys": keys})
+    async def build() -> bytes:
+        tour = await uow.session.get(Tour, tour_id)
+        departures = list(await uow.session.scalars(queries.list_departures(tour_id, query, day)))
+        shown = departures[: query.limit]
+        await seat_counts.fill(cache, {d.id: Seats(d.seats_left, d.seats_version) for d in shown})
+        next_cursor = queries.departure_cursor(departures[query.limit - 1]) if len(departures) > query.limit else None
+        rows = [_departure_row(d, tour) for d in shown] if tour is not None else []
+        return _dump({"items": rows, "next_cursor": next_cursor, "keys": [seats_key(row["id"]) for row in rows]})
 
-        page, known = json.loads(await cache.get_or_build(head + ":".join(held) + tail, LIST_TTL, build)), {}
+    page, listed = await _listed(cache, [departures_version_key(tour_id)], f"departures:page:{tour_id}:",
+                                 f":{day}:{_digest(query)}", build)
+    known = {row["id"]: seat_counts.parse(raw) for row, raw in zip(page["items"], listed or ()) if raw is not None}
     seats = known | await _seats(uow, cache, [row["id"] for row in page["items"] if row["id"] not in known])
     items = [DepartureOut(**row, seats_left=seats.get(row["id"], 0)) for row in page["items"]]
     return items, page["next_cursor"]
@@ -233,20 +216,27 @@ def _departure_row(departure: Departure, tour: Tour) -> dict[str, Any]:
     }
 
 
-async def _versions(cache: Cache, keys: list[str], found: Listing) -> list[str]:
-    """The values of version keys a listing read; any it found missing starts anew."""
-    if None not in found.versions:
-        return [value.decode() for value in found.versions if value is not None]
-    values = await cache.get_many(keys)
-    missing = {key: stamp() for key, value in zip(keys, values) if value is None}
+async def _listed(cache: Cache, versions: list[str], head: str, tail: str,
+                  build: Callable[[], Awaitable[bytes]]) -> tuple[dict[str, Any], list[bytes | None] | None]:
+    """A page under its versions, and the entries it lists when it was warm (one round trip for both).
+
+    Cold, the page is built once (`Cache.get_or_build`) and the entries are None: whoever built it holds
+    them, and a page built by someone else names entries that are read on their own.
+    """
+    found = await cache.get_listing(versions, head, tail)
+    if found.page is not None:
+        return json.loads(found.page), found.entries
+    values = found.versions
+    missing = {key: stamp() for key, value in zip(versions, values) if value is None}
     if missing:  # first use, or evicted: start a new version (entries of an older one are unreachable)
         await cache.set_many(missing, VERSION_TTL, only_new=True)
-        values = await cache.get_many(keys)
-    return [(value if value is not None else missing[key]).decode() for key, value in zip(keys, values)]
+        values = await cache.get_many(versions)
+    held = ":".join((value or missing[key]).decode() for key, value in zip(versions, values))
+    return json.loads(await cache.get_or_build(head + held + tail, LIST_TTL, build)), None
 
 
-def _digest(params: dict[str, Any]) -> str:
-    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"))
+def _digest(query: ToursQuery | DeparturesQuery) -> str:
+    canonical = json.dumps(query.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
