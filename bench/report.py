@@ -221,8 +221,7 @@ def catalogue(result: dict[str, Any]) -> list[str]:
         for label, shape in info["shapes"].items():
             cold, warm = shape["cold"], shape["warm"]
             rows.append([f"{int(size):,} tours / {info['departures']:,} departures", label,
-                         f"{cold['latency_ms']['median']} / {cold['latency_ms']['p95']} ({cold['latency_ms']['n']})",
-                         f"{warm['latency_ms']['median']} / {warm['latency_ms']['p95']} ({warm['latency_ms']['n']})",
+                         _p50_p95(cold), _p50_p95(warm),
                          f"{cold['sql_statements_per_request']} / {warm['sql_statements_per_request']}",
                          f"{shape['wrk_warm']['requests_per_s']:.0f} "
                          f"(p99 {shape['wrk_warm']['latency_ms'].get('p99')})",
