@@ -1,16 +1,23 @@
-# The everyday commands. `make run` and `make test` work on a fresh machine with Python 3.11.
+# The everyday commands. `make run` and `make test` work on a fresh machine with only these commands:
+# bin/python3.13 finds (or installs) CPython 3.13, the Lambda runtime's version; bin/poetry runs Poetry 2
+# from a tool environment of its own (.tools/poetry); .venv is synced from poetry.lock.
 SHELL := /bin/bash
 PY := .venv/bin/python
-UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+POETRY := bin/poetry
 
-.PHONY: run test test-fast lint sync admin migration openapi bench seed layers-requirements sam-build
+.PHONY: run test test-fast lint sync lock admin migration openapi bench seed layers-requirements sam-build
 
-.venv/.synced: pyproject.toml uv.lock
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen --compile-bytecode
+.venv/.synced: pyproject.toml poetry.lock bin/python3.13
+	@[ -x $(PY) ] && $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null || \
+		{ rm -rf .venv && $(POETRY) env use "$$(bin/python3.13)" >/dev/null; }
+	$(POETRY) sync --all-groups --compile
 	@touch $@
 
 sync: .venv/.synced
+
+lock: ## after editing pyproject.toml: poetry lock, then the requirements files of the layer and functions
+	$(POETRY) lock
+	layers/export-requirements
 
 run: sync ## the whole API on http://127.0.0.1:8000 with embedded services (PORT overrides)
 	$(PY) -m local_gateway serve
@@ -37,7 +44,7 @@ openapi: sync ## regenerate functions/system/openapi.json from the template and 
 seed: sync ## make seed N=100000 (tours, 10 departures each) into DATABASE_URL or the embedded database
 	$(PY) -m local_gateway.seed --tours $(or $(N),10000) --departures $(or $(DEPARTURES),10)
 
-layers-requirements: ## regenerate layers/dependencies/requirements.txt after `uv lock`
+layers-requirements: ## regenerate the requirements files (with hashes) from poetry.lock
 	layers/export-requirements
 
 sam-build: ## sam validate --lint, then sam build (SAM CLI in a tool environment of its own)

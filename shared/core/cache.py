@@ -395,7 +395,7 @@ def _create_cache() -> Cache:
         return Cache(_process_store())
     from redis.asyncio import Redis
     from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    from redis.asyncio.retry import Retry
 
     timeout = settings.cache_timeout_seconds
     client = Redis.from_url(

@@ -7,6 +7,7 @@ import time
 import typing
 import urllib.parse
 import uuid
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -152,6 +153,13 @@ class FunctionHandler(Mangum):
     """The Lambda entry point; `spec` and `app` are there for the gateway and the docs."""
 
     spec: EndpointSpec
+
+    def _setup_event_loop(self) -> None:
+        # Mangum asks asyncio.get_event_loop(), which on 3.12+ warns when this thread has no loop yet and then
+        # makes one; that is the loop the sync handler runs on, so the warning says nothing.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            super()._setup_event_loop()
 
 
 def lambda_handler(

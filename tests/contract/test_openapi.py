@@ -14,7 +14,8 @@ import pytest
 from openapi_spec_validator import validate
 from swagger_ui_bundle import swagger_ui_path
 
-from functions.system import get_docs, get_openapi
+from functions.docs import get_docs
+from functions.system import get_openapi
 from local_gateway import events, openapi
 from local_gateway import template as sam
 from shared.core.http import FunctionHandler

@@ -37,6 +37,8 @@ def _modules_with_handler() -> set[str]:
                 targets = node.targets
             elif isinstance(node, ast.AnnAssign):
                 targets = [node.target]
+            elif isinstance(node, ast.FunctionDef):
+                targets = [ast.Name(id=node.name)]
             else:
                 continue
             if any(isinstance(target, ast.Name) and target.id == "handler" for target in targets):
