@@ -18,7 +18,7 @@ from sqlalchemy import (
 from shared.bookings import changes, payments, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
-from shared.core import idempotency, pages
+from shared.core import idempotency, pages, snapstart
 from shared.core.idempotency import IdempotencyRecord
 from shared.core.outbox import OutboxEvent
 from shared.core.errors import InvalidStateError, NotFoundError
@@ -44,10 +44,11 @@ class _BookingStatements(NamedTuple):
     book_and_store: Executable
 
 
+@snapstart.prime
 @functools.cache
 def _booking_statements() -> _BookingStatements:
     """Every booking runs the same two statements: built once per environment, on the first booking (not at
-    import: the other booking functions never need them), and bound per request."""
+    import: the other booking functions never need them) or before a SnapStart snapshot, and bound per request."""
     offer = (
         select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
                Tour.currency, Tour.duration_days)

@@ -413,6 +413,18 @@ async def close() -> None:
         await cache.backend.aclose()
 
 
+def loops() -> set[asyncio.AbstractEventLoop]:
+    """The loops that have a cache client (SnapStart closes each before the snapshot)."""
+    with _lock:
+        return set(_caches)
+
+
+def forget_clients() -> None:
+    """Drop every Redis client without closing it; the in-process store stays (after a SnapStart restore)."""
+    with _lock:
+        _caches.clear()
+
+
 def reset() -> None:
     """Forget every cache client and the in-process store (tests)."""
     global _memory

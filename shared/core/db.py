@@ -78,6 +78,18 @@ def unbind(token: Any) -> None:
     _bound_connection.reset(token)
 
 
+def loops() -> set[asyncio.AbstractEventLoop]:
+    """The loops that have an engine (SnapStart closes each before the snapshot)."""
+    with _lock:
+        return set(_engines)
+
+
+def forget_engines() -> None:
+    """Drop every engine without closing it: the next request makes a fresh pool (after a SnapStart restore)."""
+    with _lock:
+        _engines.clear()
+
+
 async def dispose_all() -> None:
     """Close the engine of the running loop (shutdown, tests)."""
     engine = _engines.pop(asyncio.get_running_loop(), None)

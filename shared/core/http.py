@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from shared.core import errors, logs, metrics
+from shared.core import errors, logs, metrics, outages, snapstart
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 
@@ -174,6 +174,7 @@ def lambda_handler(
 ) -> FunctionHandler:
     """`idempotent=True`: an `Idempotency-Key` header makes a retry replay the first response."""
     logs.configure()
+    snapstart.install()
     spec = _inspect(endpoint, auth=auth, status=status, response=response, accepts_form=accepts_form, raises=raises,
                     idempotent=idempotent)
     for model in (spec.body, spec.query, spec.path, spec.response):
@@ -215,9 +216,6 @@ def _inspect(endpoint: Endpoint, **options: Any) -> EndpointSpec:
     )
 
 
-_invoked: set[str] = set()
-
-
 class _Adapter:
     """The one route's ASGI app: parse, authorize, call, map errors, measure, log."""
 
@@ -228,10 +226,7 @@ class _Adapter:
         started = time.perf_counter()
         spec = self.spec
         metrics.current_function.set(spec.name)
-        cold_start = spec.name not in _invoked
-        if cold_start:
-            _invoked.add(spec.name)
-            metrics.COLD_STARTS.labels(spec.name).inc()
+        cold_start = metrics.first_invocation(spec.name)
         event = scope.get("aws.event") or {}
         context = event.get("requestContext") or {}
         scope["tourbook.request_id"] = context.get("requestId") or str(uuid.uuid4())
@@ -367,19 +362,8 @@ def _query_dict(query_string: bytes) -> dict[str, Any]:
 
 
 def _unexpected(exc: Exception) -> errors.AppError:
-    if _is_unavailable(exc):
+    if outages.is_outage(exc):
         logger.warning("dependency unavailable: %s", exc.__class__.__name__)
         return errors.UnavailableError("A required service is unavailable; try again shortly")
     logger.error("unhandled error", exc_info=exc)
     return errors.AppError("Something went wrong on our side")
-
-
-def _is_unavailable(exc: BaseException) -> bool:
-    if isinstance(exc, (OSError, TimeoutError)):
-        return True
-    import sys
-
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError):
-        return bool(exc.connection_invalidated) or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError))
-    return isinstance(exc.__cause__, (OSError, TimeoutError)) if exc.__cause__ else False

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from shared.core import logs, metrics
+from shared.core import logs, metrics, outages, snapstart
 from shared.core.uow import UnitOfWork
 
 __all__ = ["scheduled_handler", "queue_handler", "RetryLater", "Job", "RecordProcessor", "LambdaHandler"]
@@ -26,8 +26,6 @@ Job = Callable[[UnitOfWork], Awaitable[int]]  # returns how many rows it process
 RecordProcessor = Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]  # raises when the record failed
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-_invoked: set[str] = set()
-
 
 class RetryLater(Exception):
     """A record that failed for a known, passing reason (a webhook that is down): logged without a traceback."""
@@ -36,6 +34,7 @@ class RetryLater(Exception):
 def scheduled_handler(job: Job) -> LambdaHandler:
     """A Lambda handler that runs `job` (named after it) with a fresh unit of work on each invocation."""
     logs.configure()
+    snapstart.install()
     name = job.__name__
 
     async def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -60,20 +59,29 @@ def scheduled_handler(job: Job) -> LambdaHandler:
 def queue_handler(process: RecordProcessor) -> LambdaHandler:
     """A Lambda handler for SQS events: each record in its own unit of work, failures reported by message id."""
     logs.configure()
+    snapstart.install()
     name = process.__name__
 
     async def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started, cold_start = _begin(name)
         failures: list[dict[str, str]] = []
         records: list[dict[str, Any]] = event.get("Records") or []
+        outage: BaseException | None = None
         for record in records:
+            message_id = str(record.get("messageId", ""))
+            if outage is not None:  # the rest would meet the same outage: they are received again later
+                failures.append({"itemIdentifier": message_id})
+                continue
             try:
                 async with UnitOfWork() as uow:
                     await process(uow, record)
             except Exception as exc:
-                message_id = str(record.get("messageId", ""))
                 extra = {"function": name, "message_id": message_id}
-                if isinstance(exc, RetryLater):
+                if outages.is_outage(exc):
+                    outage = exc
+                    logger.warning("record failed, a dependency is unavailable: %s", exc.__class__.__name__,
+                                   extra=extra)
+                elif isinstance(exc, RetryLater):
                     logger.warning("record failed: %s", exc, extra=extra)
                 else:
                     logger.error("record failed", exc_info=exc, extra=extra)
@@ -105,11 +113,7 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 
 def _begin(name: str) -> tuple[float, bool]:
     metrics.current_function.set(name)
-    cold_start = name not in _invoked
-    if cold_start:
-        _invoked.add(name)
-        metrics.COLD_STARTS.labels(name).inc()
-    return time.perf_counter(), cold_start
+    return time.perf_counter(), metrics.first_invocation(name)
 
 
 def _finish(name: str, context: Any, started: float, cold_start: bool, outcome: str, processed: int, failed: int,
@@ -128,6 +132,8 @@ def _finish(name: str, context: Any, started: float, cold_start: bool, outcome: 
     }
     if error is None:
         logs.access_log.info("job", extra=line)
+    elif outages.is_outage(error):  # not a bug: no traceback, and the next run (or retry) catches up
+        logs.access_log.warning("job", extra=line | {"unavailable": error.__class__.__name__})
     else:
         logs.access_log.error("job", exc_info=error, extra=line)
     metrics.after_invocation(name)

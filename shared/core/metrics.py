@@ -76,11 +76,31 @@ def count_cache(result: str, count: int = 1) -> None:
 
 
 def instance_id() -> str:
-    """The execution environment: Lambda's log stream is unique per environment."""
-    return os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME") or f"{socket.gethostname()}-{os.getpid()}-{_BOOT_ID}"
+    """The execution environment: Lambda's log stream is unique per environment (unless restored from a snapshot)."""
+    if _restored:  # environments restored from one SnapStart snapshot start with the same variables
+        return f"{os.environ.get('AWS_LAMBDA_LOG_STREAM_NAME') or socket.gethostname()}-{_boot_id}"
+    return os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME") or f"{socket.gethostname()}-{os.getpid()}-{_boot_id}"
 
 
-_BOOT_ID = uuid.uuid4().hex[:8]
+_boot_id = uuid.uuid4().hex[:8]
+_restored = False
+_invoked: set[str] = set()
+
+
+def first_invocation(function: str) -> bool:
+    """Whether this is `function`'s first invocation in this environment (counted as a cold start)."""
+    if function in _invoked:
+        return False
+    _invoked.add(function)
+    COLD_STARTS.labels(function).inc()
+    return True
+
+
+def renew_environment() -> None:
+    """After a SnapStart restore: a new instance id, the next invocation a cold start, a new pusher."""
+    global _boot_id, _restored, _pusher
+    _boot_id, _restored, _pusher = uuid.uuid4().hex[:8], True, None
+    _invoked.clear()
 
 
 def _encode(value: str) -> str:
@@ -205,6 +225,12 @@ def after_invocation(function: str) -> None:
         if _pusher is None:
             return
     _pusher.maybe_push()
+
+
+def close_pusher() -> None:
+    """Close the pusher's kept-alive connection (before a SnapStart snapshot); the next push reconnects."""
+    if _pusher is not None:
+        _pusher.close()
 
 
 def reset_pusher() -> None:
