@@ -1,11 +1,13 @@
 # The local gateway with every function, for docker compose (not for Lambda: SAM builds those).
-FROM python:3.11.10-slim-bookworm
-RUN pip install --no-cache-dir uv==0.13.9
+# Python 3.13, the Lambda runtime's version; .venv synced from poetry.lock by Poetry 2 in a venv of its own.
+FROM python:3.13-slim-bookworm
+RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install --no-cache-dir 'poetry>=2,<3'
 WORKDIR /app
-ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv PATH=/opt/venv/bin:$PATH
-COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-install-project --no-group dev
+ENV POETRY_VIRTUALENVS_CREATE=false VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH \
+    PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring
+RUN python -m venv /opt/venv
+COPY pyproject.toml poetry.lock README.md ./
+RUN /opt/poetry/bin/poetry sync --only main,local --no-root --compile
 COPY . .
-RUN uv sync --frozen --no-group dev
 EXPOSE 8000
 CMD ["python", "-m", "local_gateway", "serve", "--host", "0.0.0.0", "--port", "8000"]

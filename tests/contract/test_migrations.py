@@ -72,3 +72,23 @@ def test_check_notices_drift(scratch_url: str, monkeypatch: pytest.MonkeyPatch) 
             command.check(config)
     finally:
         Base.metadata.remove(drift)
+
+
+def test_the_migrate_function_brings_a_database_to_head_and_is_safe_to_repeat(
+    scratch_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the deploy invokes (bin/deploy): from empty to head, then once more with nothing to do."""
+    from alembic.script import ScriptDirectory
+
+    from functions.migrate import migrate_database
+    from shared.core.settings import reset_settings
+
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    reset_settings()
+    command.downgrade(alembic_config(scratch_url), "base")
+    heads = sorted(ScriptDirectory.from_config(alembic_config(scratch_url)).get_heads())
+    for _ in range(2):
+        assert migrate_database.handler({}, None) == {"migrated_to": "head", "heads": heads}
+        rows = asyncio.run(_execute(scratch_url, "SELECT version_num FROM alembic_version"))
+        assert sorted(row["version_num"] for row in rows) == heads
+    assert {"user_account", "booking", "tour"} <= _tables(scratch_url)
