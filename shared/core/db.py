@@ -10,10 +10,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
-from shared.core import metrics
+from shared.core import metrics, outages
 from shared.core.settings import get_settings
 
 _engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = weakref.WeakKeyDictionary()
@@ -54,6 +55,7 @@ def create_engine(**overrides: Any) -> AsyncEngine:
     engine = create_async_engine(settings.database_url, connect_args=connect_args, **(options | overrides))
     _time_statements(engine)
     _ping_when_idle(engine, settings.db_ping_idle_seconds)
+    _discard_on_outage(engine)
     return engine
 
 
@@ -111,6 +113,8 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
     @event.listens_for(engine.sync_engine.pool, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if record.driver_connection.is_closed():  # the server closed it (a restart): no round trip needed
+            raise DisconnectionError("the pooled connection was closed")
         idle_since = record.info.get("idle_since")  # none yet: connected just now
         if idle_since is None or time.monotonic() - idle_since < idle_seconds:
             return
@@ -118,6 +122,20 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             dbapi_connection.ping()
         except Exception as exc:  # the pool discards it and connects again
             raise DisconnectionError("the pooled connection is gone") from exc
+
+
+def _discard_on_outage(engine: AsyncEngine) -> None:
+    """A connection that failed with an outage (shutting down, a standby after a failover, a dropped socket)
+    is discarded with the pool's other connections of its age, so the pool heals without a restart.
+
+    SQLAlchemy's asyncpg dialect only counts a connection it sees closed; a server that is shutting down or
+    that became a read-only standby leaves it open but useless.
+    """
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        if not context.is_disconnect and outages.is_outage(context.original_exception):
+            context.is_disconnect = True
 
 
 def _time_statements(engine: AsyncEngine) -> None:

@@ -133,7 +133,7 @@ def _finish(name: str, context: Any, started: float, cold_start: bool, outcome: 
     if error is None:
         logs.access_log.info("job", extra=line)
     elif outages.is_outage(error):  # not a bug: no traceback, and the next run (or retry) catches up
-        logs.access_log.warning("job", extra=line | {"unavailable": error.__class__.__name__})
+        logs.access_log.warning("job", extra=line | {"error": error.__class__.__name__})
     else:
         logs.access_log.error("job", exc_info=error, extra=line)
     metrics.after_invocation(name)
