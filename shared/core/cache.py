@@ -240,10 +240,10 @@ class Cache:
         if values or also:
             await self._call("set", self.backend.set_newer(values, ttl, also=also or {}, also_ttl=also_ttl))
 
-    async def add(self, key: str, value: bytes, ttl: int) -> bool:
-        """Store only if absent; False when present or when the cache is unreachable."""
+    async def add(self, key: str, value: bytes, ttl: int) -> bool | None:
+        """Store only if absent: True when stored, False when present, None when the cache is unreachable."""
         stored = await self._call("set", self.backend.set_many({key: value}, ttl, only_new=True))
-        return stored is not _FAILED and bool(stored[0])  # type: ignore[index]
+        return None if stored is _FAILED else bool(stored[0])  # type: ignore[index]
 
     async def delete(self, *keys: str) -> None:
         if keys:
@@ -289,7 +289,10 @@ class Cache:
 
     async def _build_once(self, key: str, ttl: int, build: Callable[[], Awaitable[bytes]]) -> bytes:
         lock = f"lock:{key}"
-        if await self.add(lock, b"1", _LOCK_SECONDS):
+        held = await self.add(lock, b"1", _LOCK_SECONDS)
+        if held is None:  # unreachable: nobody else can be seen rebuilding, and waiting would only add latency
+            return await build()
+        if held:
             try:
                 value = await build()
                 await self.set(key, value, ttl)
@@ -305,18 +308,27 @@ class Cache:
         return await build()
 
     async def _call(self, operation: str, call: Coroutine[Any, Any, T], *, breaker: bool = True) -> T | object:
-        if breaker and time.monotonic() < self._down_until:
-            call.close()
-            return _FAILED
+        """Run a backend call; a failure opens the breaker, so for a while nothing waits on a Redis that is down.
+
+        When the pause is over, one call tries Redis again while the others still skip it: a Redis that
+        is still down costs one call a timeout, not every call that arrives meanwhile.
+        """
+        if breaker and self._down_until:
+            if time.monotonic() < self._down_until:
+                call.close()
+                return _FAILED
+            self._down_until = time.monotonic() + _BREAKER_SECONDS  # this call probes; the others skip
         started = time.perf_counter()
         try:
-            return await call
+            result = await call
         except Exception as exc:  # any backend failure is a miss, never a failed request
             logger.warning("cache %s failed: %s", operation, exc.__class__.__name__)
             self._down_until = time.monotonic() + _BREAKER_SECONDS
             return _FAILED
         finally:
             metrics.observe_integration("redis", operation, time.perf_counter() - started)
+        self._down_until = 0.0
+        return result
 
 
 def versioned(raw: bytes) -> bytes:

@@ -176,3 +176,54 @@ async def test_without_redis_url_every_loop_shares_one_process_store() -> None:
         return asyncio.run(read())
 
     assert await asyncio.to_thread(other_loop) == b"yes"
+
+
+async def test_an_unreachable_cache_rebuilds_at_once_instead_of_waiting_for_a_lock() -> None:
+    store = Cache(BrokenBackend())  # type: ignore[arg-type]
+    builds = 0
+
+    async def build() -> bytes:
+        nonlocal builds
+        builds += 1
+        return b"built"
+
+    assert await store.add("lock:k", b"1", ttl=5) is None  # neither stored nor taken: unknown
+    started = asyncio.get_running_loop().time()
+    assert await store.get_or_build("k", 60, build) == b"built"
+    assert await store.get_or_build("k", 60, build) == b"built"
+    assert asyncio.get_running_loop().time() - started < 0.1  # polling for a lock nobody holds took 0.5 s each
+    assert builds == 2
+
+
+class SlowBrokenBackend(BrokenBackend):
+    async def _fail(self, *args: object, **kwargs: object) -> None:
+        await asyncio.sleep(0.05)  # a connect timeout
+        await super()._fail()
+
+    get_many = get_listing = set_many = delete = incr = peek = ping = _fail
+
+
+async def test_after_the_pause_one_call_tries_redis_again_while_the_others_skip_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "_BREAKER_SECONDS", 0.01)
+    BrokenBackend.calls = 0
+    store = Cache(SlowBrokenBackend())  # type: ignore[arg-type]
+    await store.get("k")
+    await asyncio.sleep(0.02)  # the pause is over
+
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(store.get("k") for _ in range(10)))
+
+    assert BrokenBackend.calls == 2  # the first failure, then one probe for ten concurrent reads
+    assert asyncio.get_running_loop().time() - started < 0.1
+
+
+async def test_a_cache_that_answers_again_is_used_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = MemoryBackend()
+    store = Cache(backend)
+    await store.set("k", b"v", ttl=60)
+    monkeypatch.setattr(backend, "get_many", BrokenBackend()._fail)
+    assert await store.get("k") is None
+    monkeypatch.undo()
+    assert await store.healthy()  # the health check always asks, and finds it back
+    assert await store.get("k") == b"v"
