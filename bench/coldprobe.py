@@ -8,6 +8,9 @@ the paired own-code measurement); with HANDLER (an attribute of the last module,
 `handler(event, context)` once with the JSON event in the file EVENT and times that. Writes one JSON
 object to OUT, then leaves with os._exit: a Lambda environment is never torn down between its init
 and its first answer, so interpreter teardown is not part of the number.
+With BENCH_SNAPSTART=1 in the environment it runs SnapStart's before-snapshot hooks after the import (what
+init does before Lambda takes the snapshot), then times the restore: the after-restore hooks plus the first
+invocation (`restore_s`, `restore_cpu_s`), as a restored environment would run them.
 With COLLECT=1 it also lists the modules loaded from DEPS by the import (top-level packages and every
 module) and the packages the first invocation loads on top.
 """
@@ -86,9 +89,19 @@ def main() -> None:
         handler = getattr(sys.modules[modules[-1]], handler_name)
         with open(event_path) as stream:
             event = json.load(stream)
+        restored = os.environ.get("BENCH_SNAPSTART") == "1"
+        if restored:
+            from shared.core import snapstart
+
+            started = time.perf_counter()
+            snapstart.before_snapshot()
+            result["before_snapshot_s"] = time.perf_counter() - started
         sys.stderr.write("bench-probe: first invocation\n")  # splits -X importtime's output
         sys.stderr.flush()
         started, started_cpu = time.perf_counter(), time.process_time()
+        if restored:
+            snapstart.after_restore()
+            result["restore_hooks_s"] = time.perf_counter() - started
         answer = handler(event, _Context())
         result["invoke_s"] = time.perf_counter() - started
         result["invoke_cpu_s"] = time.process_time() - started_cpu

@@ -3,9 +3,11 @@
 On Lambda, `sys.path` is the function's CodeUri folder (/var/task), then the layers (/opt/python), then
 the standard library; every layer ships bytecode (layers/*/Makefile). Here:
 
-- `deps/`: `uv pip install --target` of the runtime requirements only, compiled like the layer, so dev-only
+- `deps/`: `pip install --target` of the runtime requirements only, compiled like the layer, so dev-only
   packages (cryptography, which PyJWT imports when it is there) do not distort the numbers;
-- `lambda/task/functions/...`: a copy of functions/ (one CodeUri folder per function);
+- `lambda/task/functions/...`: a copy of functions/ (one CodeUri folder per function); a folder with a
+  requirements.txt of its own (docs, migrate) gets those packages installed into it, as its Makefile does
+  for SAM, and the migrate folder the migrations;
 - `lambda/opt/python/shared`: a copy of shared/ (the shared layer);
 
 all compiled with `compileall --invalidation-mode unchecked-hash`, as the layers' Makefiles do.
@@ -53,21 +55,16 @@ def build() -> LambdaTree:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "functions", TASK / "functions", ignore=ignore)
     shutil.copytree(ROOT / "shared", LAYER / "shared", ignore=ignore)
+    _install_own_packages()
     SCRATCH.mkdir(parents=True)
     _compile(TREE)
     return LambdaTree(deps=DEPS, layer=LAYER, task=TASK, cwd=SCRATCH, requirements_source=source)
 
 
 def _requirements() -> tuple[Path, str]:
-    if REQUIREMENTS.exists():
-        return REQUIREMENTS, str(REQUIREMENTS.relative_to(ROOT))
-    # The layer's list is not there yet: the same export layers/export-requirements does (read-only).
-    exported = WORK / "requirements.txt"
-    command = ["uv", "export", "--frozen", "--no-default-groups", "--no-emit-project", "--no-hashes", "--no-header",
-               "--format", "requirements.txt"]
-    text = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    exported.write_text(text)
-    return exported, " ".join(command)
+    if not REQUIREMENTS.exists():
+        subprocess.run([str(ROOT / "layers" / "export-requirements")], cwd=ROOT, check=True)
+    return REQUIREMENTS, str(REQUIREMENTS.relative_to(ROOT))
 
 
 def _install_dependencies(requirements: Path) -> None:
@@ -77,13 +74,26 @@ def _install_dependencies(requirements: Path) -> None:
         return
     log(f"installing the runtime dependencies into {DEPS.relative_to(ROOT)}")
     shutil.rmtree(DEPS, ignore_errors=True)
-    subprocess.run(
-        ["uv", "pip", "install", "--quiet", "--no-deps", "--target", str(DEPS), "--python", PYTHON,
-         "-r", str(requirements)],
-        cwd=ROOT, check=True,
-    )
+    _pip_install(requirements, DEPS)
     _compile(DEPS)
     stamp.write_text(digest)
+
+
+def _install_own_packages() -> None:
+    """What SAM's Makefiles put in the packages of GetDocsFunction and MigrateFunction."""
+    for requirements in (ROOT / "functions").glob("*/requirements.txt"):
+        folder = TASK / requirements.parent.relative_to(ROOT)
+        _pip_install(requirements, folder)
+    shutil.copytree(ROOT / "migrations", TASK / "functions" / "migrate" / "migrations",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def _pip_install(requirements: Path, target: Path) -> None:
+    subprocess.run(
+        [PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--require-hashes",
+         "--only-binary=:all:", "--target", str(target), "-r", str(requirements)],
+        cwd=ROOT, check=True,
+    )
 
 
 def _compile(folder: Path) -> None:

@@ -1,8 +1,9 @@
 """python -m bench.run [--only NAME ...]: run the benches, write bench/results/NAME.json and summary.md.
 
 NAME is one of cold_start, warm, metrics_push, gateway, bookings (all five, in that order, by default) or
-import_breakdown, catalogue, throughput (only when named). Every bench is bounded: fixed numbers of processes,
-calls and wrk seconds, and the cold-start rounds stop at a time budget; the default run takes about eight minutes.
+import_breakdown, catalogue, throughput, snapstart, layer_size (only when named). Every bench is bounded: fixed
+numbers of processes, calls and wrk seconds, and the cold-start rounds stop at a time budget; the default run
+takes about eight minutes.
 """
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import bookings, catalogue, cold_start, gateway, import_breakdown, report, throughput, warm
+from bench import (bookings, catalogue, cold_start, gateway, import_breakdown, layer_size, report, snapstart,
+                   throughput, warm)
 from bench.common import PYTHON, ROOT, log, machine, read_result, write_result
 
 BENCHES = ("cold_start", "warm", "metrics_push", "gateway", "bookings")
-EXTRA = ("import_breakdown", "catalogue", "throughput")  # run only when named with --only
+EXTRA = ("import_breakdown", "catalogue", "throughput", "snapstart", "layer_size")  # run only when named with --only
 
 
 def _gateway_available() -> bool:
@@ -65,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         "bookings": lambda: bookings.run(seconds=options.booking_seconds),
         "catalogue": lambda: catalogue.run(sizes=tuple(int(size) for size in options.catalogue_sizes.split(",")),
                                            seconds=options.seconds),
+        "snapstart": lambda: snapstart.run(runs=max(3, options.runs // 3)),
+        "layer_size": layer_size.run,
         "throughput": lambda: throughput.run(rounds=options.rounds, seconds=options.seconds,
                                              caches=tuple(options.cache or ["memory"])),
     }
