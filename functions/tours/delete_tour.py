@@ -1,4 +1,4 @@
-"""Remove a tour."""
+"""Remove a tour from the catalogue: archive it if it had bookings, else delete it."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +9,7 @@ from shared.users import access
 
 
 async def delete_tour(request: http.Request, tour_id: uuid.UUID) -> http.Response:
-    """Delete a tour and its departures; 409 while bookings hold seats (admins)."""
+    """Remove a tour (archived if it ever had bookings, which stay); 409 while a booking is pending or confirmed."""
     await services.delete_tour(request.uow, tour_id=tour_id)
     return http.no_content()
 

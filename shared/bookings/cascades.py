@@ -14,12 +14,15 @@ from shared.bookings.models import HOLDING, Booking
 from shared.core.errors import NotFoundError
 from shared.core.uow import UnitOfWork
 from shared.tours import readmodel, seats
-from shared.tours.models import Departure
+from shared.tours.models import Departure, Tour
 
 
 async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
     """Cancel a departure and every pending or confirmed booking on it (owners are notified)."""
-    departure = await uow.session.scalar(select(Departure).where(Departure.id == departure_id).with_for_update())
+    departure = await uow.session.scalar(
+        select(Departure).join(Tour, Tour.id == Departure.tour_id)
+        .where(Departure.id == departure_id, Tour.archived_at.is_(None)).with_for_update(of=Departure)
+    )
     if departure is None:
         raise NotFoundError("No such departure")
     bookings = list(await uow.session.scalars(

@@ -35,6 +35,8 @@ class Tour(Base):
         CheckConstraint("price_cents > 0", name="price_positive"),
         CheckConstraint("duration_days BETWEEN 1 AND 60", name="duration"),
         CheckConstraint("reviews_count >= 0 AND rating_sum >= 0", name="reviews"),
+        # Lists read published tours only (and their indexes hold only those), so an archived tour is never one.
+        CheckConstraint("archived_at IS NULL OR NOT is_published", name="archived_unpublished"),
         Index("ix_tour_search", "search", postgresql_using="gin"),
         Index("ix_tour_tags", "tags", postgresql_using="gin"),
         # One index per sort of GET /v1/tours, over published tours, with `id` as the tie-breaker.
@@ -59,6 +61,8 @@ class Tour(Base):
     rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
     reviews_count: Mapped[int] = mapped_column(default=0, server_default="0")
     is_published: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # Set when a tour that had bookings is deleted: gone from every read, kept for its bookings and reviews.
+    archived_at: Mapped[dt.datetime | None]
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(_SEARCH_SOURCE, persisted=True), deferred=True)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

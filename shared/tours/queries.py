@@ -127,7 +127,7 @@ def _tour_rows() -> tuple[Select[Any], Any]:
 @functools.cache
 def _by_id_statement() -> Select[Any]:
     statement, _ = _tour_rows()
-    return statement.where(Tour.id.in_(bindparam("ids", expanding=True)))
+    return statement.where(Tour.id.in_(bindparam("ids", expanding=True)), Tour.archived_at.is_(None))
 
 
 @functools.lru_cache(maxsize=256)

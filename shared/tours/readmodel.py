@@ -43,6 +43,7 @@ from shared.tours.models import Departure, Tour
 from shared.tours.schemas import DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
 
 CARD_TTL = 600
+GONE = b'{"keys":[]}'  # the card of a tour that was archived or deleted: known absent, not a miss
 LIST_TTL = 300
 CATALOGUE_VERSION = "tours:version"
 LIST_PREFIX = "tours:page:"
@@ -98,11 +99,12 @@ async def read_tours(
         found = await cache.get_listing([], card_key(ids[0], day), "")
         cached = [found.page, *found.entries]
     raws = cached if cached is not None else await cache.get_many([card_key(tour_id, day) for tour_id in ids])
-    tours = {tour_id: TourOut.model_validate_json(raw) for tour_id, raw in zip(ids, raws) if raw is not None}
+    cards = dict(zip(ids, raws))
+    tours = {tour_id: TourOut.model_validate_json(raw) for tour_id, raw in cards.items() if raw not in (None, GONE)}
     if alone:
         departures = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
     known = {d: seat_counts.parse(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
-    missing = [tour_id for tour_id in ids if tour_id not in tours]
+    missing = [tour_id for tour_id in ids if cards.get(tour_id) is None]
     if missing:
         rows = (await uow.session.execute(*queries.tours_by_id(missing, day))).all()
         tours.update({card.id: card for card in await _fill(cache, rows, day)})
@@ -141,10 +143,9 @@ async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool 
     """After a committed write: write the card through, and move the versions of the lists it is in."""
     cache, day = get_cache(), today()
     rows = (await uow.session.execute(*queries.tours_by_id([tour_id], day))).all()
-    if rows:
-        await cache.set_many({card_key(tour_id, day): _stored(_card(rows[0]))}, CARD_TTL)
-    else:
-        await cache.delete(card_key(tour_id, day))
+    # A tour that is gone (archived, deleted) leaves a tombstone: a read that raced the write and fills
+    # only-if-absent cannot put its card back.
+    await cache.set_many({card_key(tour_id, day): _stored(_card(rows[0])) if rows else GONE}, CARD_TTL)
     now = stamp()
     bumped = {CATALOGUE_VERSION: now} | ({departures_version_key(tour_id): now} if departures else {})
     await cache.set_many(bumped, VERSION_TTL)

@@ -6,11 +6,13 @@ import secrets
 import unicodedata
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shared.bookings.models import HOLDING, Booking
 from shared.core import uploads
 from shared.core.errors import InvalidStateError, NotFoundError
+from shared.core.orm import utcnow
 from shared.core.schemas import Page, PresignedPost
 from shared.core.uow import UnitOfWork
 from shared.tours import images, readmodel, schemas, seats as seat_counts
@@ -52,15 +54,25 @@ async def update_tour(uow: UnitOfWork, *, tour_id: uuid.UUID, data: schemas.Tour
 
 
 async def delete_tour(uow: UnitOfWork, *, tour_id: uuid.UUID) -> None:
-    """Remove a tour and its departures, unless one of them still holds seats."""
+    """Archive a tour that has had bookings (they and its reviews stay), remove one that never had any.
+
+    Refused while a pending or confirmed booking exists. Either way the tour is gone from every read.
+    """
     tour = await _tour_for_update(uow, tour_id)
-    holding = await uow.session.scalar(
-        select(func.count()).where(Departure.tour_id == tour_id, Departure.seats_taken > 0)
+    # Closing its departures takes their row locks: a booking being made on one either committed before
+    # (and is seen below) or finds the departure closed.
+    await uow.session.execute(
+        update(Departure).where(Departure.tour_id == tour_id, Departure.status == "open").values(status="closed")
     )
-    if holding:
+    bookings = select(Booking.id).where(Booking.tour_id == tour_id)
+    if await uow.session.scalar(select(bookings.where(Booking.status.in_(HOLDING)).exists())):
         raise HasActiveBookingsError("Pending or confirmed bookings still hold seats on this tour")
-    await uow.session.delete(tour)
-    await _commit(uow, tour_id)
+    if await uow.session.scalar(select(bookings.exists())):
+        tour.archived_at, tour.is_published = utcnow(), False
+    else:
+        await uow.session.delete(tour)
+    await uow.commit()
+    await readmodel.tour_changed(uow, tour_id, departures=True)
 
 
 async def list_departures(
@@ -129,6 +141,7 @@ async def request_image_upload(
 
 async def confirm_image(uow: UnitOfWork, *, tour_id: uuid.UUID, image_id: uuid.UUID) -> schemas.TourOut:
     """Attach an uploaded image once its bytes prove it is one."""
+    await _tour_for_update(uow, tour_id)
     image = await uow.session.scalar(
         select(TourImage).where(TourImage.id == image_id, TourImage.tour_id == tour_id).with_for_update()
     )
@@ -153,14 +166,19 @@ async def _commit(uow: UnitOfWork, tour_id: uuid.UUID, *, seats: dict[uuid.UUID,
 
 
 async def _tour_for_update(uow: UnitOfWork, tour_id: uuid.UUID) -> Tour:
-    tour = await uow.session.scalar(select(Tour).where(Tour.id == tour_id).with_for_update())
+    tour = await uow.session.scalar(
+        select(Tour).where(Tour.id == tour_id, Tour.archived_at.is_(None)).with_for_update()
+    )
     if tour is None:
         raise NotFoundError("No such tour")
     return tour
 
 
 async def _departure_for_update(uow: UnitOfWork, departure_id: uuid.UUID) -> Departure:
-    departure = await uow.session.scalar(select(Departure).where(Departure.id == departure_id).with_for_update())
+    departure = await uow.session.scalar(
+        select(Departure).join(Tour, Tour.id == Departure.tour_id)
+        .where(Departure.id == departure_id, Tour.archived_at.is_(None)).with_for_update(of=Departure)
+    )
     if departure is None:
         raise NotFoundError("No such departure")
     return departure

@@ -20,6 +20,8 @@ from functions.tours import (
     update_departure,
     update_tour,
 )
+from functions.bookings import cancel_booking, create_booking, get_booking
+from functions.reviews import list_reviews
 from tests.support.accounts import token_for
 from tests.support.invoke import Reply, invoke
 
@@ -125,6 +127,40 @@ def test_a_published_tour_is_listed_and_found_by_its_words(admin: str) -> None:
     tour = _new_tour(admin, is_published=True, country=country, description="Glacier walks and fjord kayaking")
     listed = invoke(list_tours.handler, "GET", "/v1/tours", query={"country": country, "q": "glaciers"})
     assert listed.status == 200 and [t["id"] for t in listed.json()["items"]] == [tour["id"]]
+
+
+def test_a_tour_with_bookings_is_archived_once_they_are_over_and_disappears(admin: str, user: str) -> None:
+    country = f"Archivia {uuid.uuid4().hex[:6]}"
+    tour = _new_tour(admin, is_published=True, country=country)
+    departure = _new_departure(admin, tour["id"])
+    booked = invoke(create_booking.handler, "POST", "/v1/bookings", token=user,
+                    json_body={"departure_id": departure["id"], "seats": 2})
+    assert booked.status == 201, booked.body
+    path = {"tour_id": tour["id"]}
+
+    refused = invoke(delete_tour.handler, "DELETE", "/v1/tours/{tour_id}", path=path, token=admin)
+    assert refused.status == 409 and refused.json()["code"] == "has_active_bookings"
+    assert invoke(get_tour.handler, "GET", "/v1/tours/{tour_id}", path=path).status == 200  # nothing changed
+    cancelled = invoke(cancel_booking.handler, "POST", "/v1/bookings/{booking_id}/cancel",
+                       path={"booking_id": booked.json()["id"]}, token=user)
+    assert cancelled.status == 200
+
+    archived = invoke(delete_tour.handler, "DELETE", "/v1/tours/{tour_id}", path=path, token=admin)
+
+    assert archived.status == 204, archived.body
+    for token in (None, admin):
+        assert invoke(get_tour.handler, "GET", "/v1/tours/{tour_id}", path=path, token=token).status == 404
+        assert invoke(list_departures.handler, "GET", "/v1/tours/{tour_id}/departures", path=path,
+                      token=token).status == 404
+    assert invoke(list_reviews.handler, "GET", "/v1/tours/{tour_id}/reviews", path=path).status == 404
+    assert invoke(list_tours.handler, "GET", "/v1/tours", query={"country": country}).json()["items"] == []
+    again = invoke(create_booking.handler, "POST", "/v1/bookings", token=user,
+                   json_body={"departure_id": departure["id"], "seats": 1})
+    assert again.status == 404
+    kept = invoke(get_booking.handler, "GET", "/v1/bookings/{booking_id}", path={"booking_id": booked.json()["id"]},
+                  token=user)
+    assert kept.status == 200 and (kept.json()["tour_id"], kept.json()["status"]) == (tour["id"], "cancelled")
+    assert invoke(delete_tour.handler, "DELETE", "/v1/tours/{tour_id}", path=path, token=admin).status == 404
 
 
 @pytest.mark.parametrize("query", [

@@ -10,13 +10,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shared.bookings import cascades
+from shared.bookings import services as booking_services
+from shared.bookings.schemas import PaymentIn
 from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
 from shared.core.uow import UnitOfWork
 from shared.tours import queries, services
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
 from shared.tours.models import Departure, Tour
-from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
-from tests.support.builders import make_departure, make_tour
+from shared.reviews import services as review_services
+from shared.reviews.schemas import ReviewsQuery
+from shared.tours.schemas import DepartureCreate, DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
+from tests.support.builders import make_booking, make_departure, make_tour, make_user
 
 
 def _country() -> str:
@@ -184,18 +188,88 @@ async def test_capacity_never_drops_below_seats_taken(uow: UnitOfWork) -> None:
     assert (changed.capacity, changed.seats_left) == (6, 0)
 
 
-async def test_a_tour_with_seats_held_cannot_be_deleted(uow: UnitOfWork) -> None:
+async def test_a_tour_is_not_deleted_while_a_booking_is_pending_or_confirmed(uow: UnitOfWork) -> None:
     tour = await make_tour(uow)
     departure = await make_departure(uow, tour.id)
-    await uow.session.execute(update(Departure).where(Departure.id == departure.id).values(seats_taken=1))
-    await uow.commit()
+    user = await make_user(uow)
+    booking = await make_booking(uow, user, departure.id)
     with pytest.raises(HasActiveBookingsError):
         await services.delete_tour(uow, tour_id=tour.id)
-    await uow.session.execute(update(Departure).where(Departure.id == departure.id).values(seats_taken=0))
-    await uow.commit()
+    await uow.rollback()  # as the adapter does after a refusal
+    await uow.session.refresh(user)
+    await booking_services.pay_booking(uow, caller=user, booking_id=booking.id, data=PaymentIn(payment_token="tok_ok"))
+    with pytest.raises(HasActiveBookingsError):
+        await services.delete_tour(uow, tour_id=tour.id)
+    await uow.rollback()
+
+    shown = await services.get_tour(uow, tour_id=tour.id, is_admin=False)  # nothing changed
+    assert shown.is_published and shown.next_departure is not None and shown.next_departure.seats_left == 19
+    assert (await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=False)
+            ).items[0].status == "open"
+
+
+async def test_a_tour_whose_bookings_are_over_is_archived_and_gone_from_every_read(uow: UnitOfWork) -> None:
+    country = _country()
+    tour = await make_tour(uow, country=country)
+    departure = await make_departure(uow, tour.id)
+    user = await make_user(uow)
+    booking = await make_booking(uow, user, departure.id, seats=2)
+    await booking_services.cancel_booking(uow, caller=user, booking_id=booking.id)
+    assert await _ids(uow, country=country) == [tour.id]
+
+    await services.delete_tour(uow, tour_id=tour.id)
+
+    for is_admin in (False, True):
+        with pytest.raises(NotFoundError):
+            await services.get_tour(uow, tour_id=tour.id, is_admin=is_admin)
+        with pytest.raises(NotFoundError):
+            await services.list_departures(uow, tour_id=tour.id, query=DeparturesQuery(), is_admin=is_admin)
+    assert await _ids(uow, country=country) == []
+    assert await _ids(uow, country=country, date_from=dt.date.today().isoformat(), seats=1) == []
+    with pytest.raises(NotFoundError):
+        await review_services.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
+    row = await uow.session.scalar(select(Tour).where(Tour.id == tour.id).execution_options(populate_existing=True))
+    assert row is not None and row.archived_at is not None and not row.is_published
+    kept = await booking_services.get_booking(uow, caller=user, booking_id=booking.id)
+    assert (kept.tour_id, kept.status) == (tour.id, "cancelled")
+
+
+async def test_an_archived_tour_cannot_be_changed_booked_or_deleted_again(uow: UnitOfWork) -> None:
+    tour = await make_tour(uow)
+    departure = await make_departure(uow, tour.id)
+    user = await make_user(uow)
+    booking = await make_booking(uow, user, departure.id)
+    await booking_services.cancel_booking(uow, caller=user, booking_id=booking.id)
+    await services.delete_tour(uow, tour_id=tour.id)
+
+    attempts = [
+        services.update_tour(uow, tour_id=tour.id, data=TourUpdate(is_published=True)),
+        services.create_departure(uow, tour_id=tour.id, data=DepartureCreate(
+            starts_on=dt.date.today() + dt.timedelta(days=50), capacity=5)),
+        services.update_departure(uow, departure_id=departure.id, data=DepartureUpdate(status="open")),
+        cascades.cancel_departure(uow, departure_id=departure.id),
+        make_booking(uow, user, departure.id),
+        services.delete_tour(uow, tour_id=tour.id),
+    ]
+    for attempt in attempts:
+        with pytest.raises(NotFoundError):
+            await attempt
+        await uow.rollback()
+        await uow.session.refresh(user)
+    closed = await uow.session.scalar(
+        select(Departure.status).where(Departure.id == departure.id).execution_options(populate_existing=True))
+    assert closed == "closed"
+
+
+async def test_a_tour_that_never_had_a_booking_is_deleted_outright(uow: UnitOfWork) -> None:
+    tour = await make_tour(uow)
+    await make_departure(uow, tour.id)
     await services.delete_tour(uow, tour_id=tour.id)
     with pytest.raises(NotFoundError):
         await services.get_tour(uow, tour_id=tour.id, is_admin=True)
+    assert await uow.session.scalar(select(func.count()).select_from(Tour).where(Tour.id == tour.id)) == 0
+    assert await uow.session.scalar(select(func.count()).select_from(Departure).where(
+        Departure.tour_id == tour.id)) == 0
 
 
 async def test_a_cancelled_departure_leaves_the_listing_and_cannot_change(uow: UnitOfWork) -> None:
