@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+PROBLEM_TYPES = "https://tourbook.dev/problems/"  # + code: a stable name for each kind of error, not fetched
+
 
 class AppError(Exception):
     status: ClassVar[int] = 500
@@ -21,8 +23,12 @@ class AppError(Exception):
         self.headers = headers or {}
         self.extra = extra or {}
 
-    def problem(self) -> dict[str, Any]:
-        return {"status": self.status, "code": self.code, "title": self.title, "detail": self.detail, **self.extra}
+    def problem(self, *, instance: str, request_id: str) -> dict[str, Any]:
+        """The RFC 9457 body; `instance` is the request's path, `request_id` the one in `X-Request-Id`."""
+        return {
+            "type": PROBLEM_TYPES + self.code, "status": self.status, "code": self.code, "title": self.title,
+            "detail": self.detail, "instance": instance, "request_id": request_id, **self.extra,
+        }
 
 
 class BadRequestError(AppError):

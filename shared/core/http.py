@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from shared.core import errors, logs, metrics, outages, snapstart
+from shared.core.schemas import Input
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 
@@ -73,7 +74,8 @@ class Request(StarletteRequest):
 
     @property
     def user_agent(self) -> str:
-        return self.headers.get("user-agent", "")[:500]
+        # Recorded as it came (login history), less what PostgreSQL cannot store; never a reason to refuse a request.
+        return self.headers.get("user-agent", "").replace("\x00", "")[:500]
 
     @property
     def uow(self) -> UnitOfWork:
@@ -123,11 +125,10 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-def problem(error: errors.AppError) -> Response:
-    return Response(
-        pydantic_core.to_json(error.problem()), status_code=error.status, headers=error.headers,
-        media_type="application/problem+json",
-    )
+def problem(error: errors.AppError, request: Request) -> Response:
+    body = error.problem(instance=request.scope["path"], request_id=request.request_id)
+    return Response(pydantic_core.to_json(body), status_code=error.status, headers=error.headers,
+                    media_type="application/problem+json")
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,13 @@ def _inspect(endpoint: Endpoint, **options: Any) -> EndpointSpec:
         for name in parameters if name not in ("body", "query")
     }
     path_model = (
-        pydantic.create_model(f"{endpoint.__name__}_path", **path_fields)  # type: ignore[call-overload]
+        pydantic.create_model(f"{endpoint.__name__}_path", __base__=Input, **path_fields)  # type: ignore[call-overload]
         if path_fields else None
     )
+    for name in ("body", "query"):
+        if name in hints and not (isinstance(hints[name], type) and issubclass(hints[name], Input)):
+            # Input is where the rules every request obeys live (unknown fields, what PostgreSQL can store).
+            raise TypeError(f"{endpoint.__name__}: {name} must be a shared.core.schemas.Input model")
     return EndpointSpec(
         endpoint=endpoint,
         name=endpoint.__name__,
@@ -235,10 +240,10 @@ class _Adapter:
         try:
             response = await self._respond(request)
         except errors.AppError as error:
-            response, code = problem(error), error.code
+            response, code = problem(error, request), error.code
         except Exception as exc:  # the last line of defence: log it, reveal nothing
             failure = _unexpected(exc)
-            response, code = problem(failure), failure.code
+            response, code = problem(failure, request), failure.code
         finally:
             if request._uow is not None:
                 await request._uow.close()
@@ -274,7 +279,7 @@ class _Adapter:
         if spec.path is not None:
             kwargs.update(_validate(spec.path, request.event.get("pathParameters") or {}, "path").__dict__)
         if spec.query is not None:
-            kwargs["query"] = _validate(spec.query, _query_dict(request.scope["query_string"]), "query")
+            kwargs["query"] = _validate(spec.query, _form_fields(request.scope["query_string"], "query"), "query")
         if spec.body is not None:
             kwargs["body"] = await _parse_body(request, spec.body, spec.accepts_form)
         if spec.idempotent and request.idempotency_key is not None:
@@ -302,7 +307,7 @@ class _Adapter:
             response = await self.spec.endpoint(request, **kwargs)
         except errors.AppError as error:
             await request.uow.rollback()
-            await idempotency.finish(held, status=error.status, body=bytes(problem(error).body))
+            await idempotency.finish(held, status=error.status, body=bytes(problem(error, request).body))
             raise
         except BaseException:
             await request.uow.rollback()
@@ -322,13 +327,15 @@ async def _parse_body(request: Request, model: type[M], accepts_form: bool) -> M
         raise errors.PayloadTooLargeError(f"The body is larger than {limit} bytes")
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if accepts_form and media_type == FORM_TYPE:
-        return _validate(model, dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace"))), "body")
+        return _validate(model, _form_fields(raw, "body"), "body")  # text, parsed as a query string is
     if not raw.strip():
         raw = b"{}"
     elif media_type not in JSON_TYPES and not media_type.endswith("+json"):
         raise errors.UnsupportedMediaTypeError("Send the body as application/json")
     try:
-        return model.model_validate_json(raw)
+        # Strict: JSON has types, so `true` is no integer, "250" no number and 0 no boolean. Dates,
+        # moments and UUIDs, which JSON writes as strings, are still read from strings.
+        return model.model_validate_json(raw, strict=True)
     except pydantic.ValidationError as exc:
         if any(item["type"] == "json_invalid" for item in exc.errors()):
             raise errors.BadRequestError("The body is not valid JSON") from None
@@ -350,9 +357,14 @@ def _locate(exc: pydantic.ValidationError, where: str) -> list[dict[str, Any]]:
     ]
 
 
-def _query_dict(query_string: bytes) -> dict[str, Any]:
+def _form_fields(encoded: bytes, where: str) -> dict[str, Any]:
+    """A query string or form body as fields (repeated keys become lists); text that is not UTF-8 is 400."""
+    try:
+        pairs = urllib.parse.parse_qsl(encoded.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise errors.BadRequestError(f"The {where} is not valid UTF-8") from None
     params: dict[str, Any] = {}
-    for key, value in urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+    for key, value in pairs:
         if key in params:
             previous = params[key]
             params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
+import functools
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+import pydantic_core
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.core.errors import BadRequestError
+
+# PostgreSQL's `integer`: every integer the API takes is stored in one (or compared with one).
+PG_INT_MIN, PG_INT_MAX = -(2**31), 2**31 - 1
 
 
 def _utc_seconds(value: dt.datetime) -> dt.datetime:
@@ -33,9 +39,36 @@ class Schema(BaseModel):
 
 
 class Input(Schema):
-    """Request bodies and queries: unknown fields are an error, not silently ignored."""
+    """Request bodies, queries and path parameters: unknown fields are an error, not silently ignored.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Whatever a field's type, a value PostgreSQL cannot store is invalid here, where the caller is told
+    which field it was: text with NUL characters, integers beyond `integer`, infinities and NaN.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        _check_storable(value)
+        return value
+
+
+def _check_storable(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("string_nul", "Text must not contain NUL characters")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not PG_INT_MIN <= value <= PG_INT_MAX:
+            raise PydanticCustomError("int_out_of_range", "Input should be between {min} and {max}",
+                                      {"min": PG_INT_MIN, "max": PG_INT_MAX})
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _check_storable(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key)
+            _check_storable(item)
 
 
 class Patch(Input):
@@ -66,19 +99,29 @@ class Page(Schema, Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+def encode_cursor(order: str, values: Sequence[Any]) -> str:
+    """A position in a list: the list and order it belongs to ("tours:price"), then the last row's sort values."""
+    raw = pydantic_core.to_json([order, *values])
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def decode_cursor(cursor: str, order: str, *types: Any) -> tuple[Any, ...]:
+    """The values of a cursor of `order`, each checked against its type (and bounds); anything else is 400.
+
+    A cursor made by another list or sort, or forged, never reaches a statement: its values could be of
+    the wrong type or beyond what the column holds.
+    """
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values: tuple[Any, ...] = _cursor_type(order, types).validate_json(raw, strict=True)
+    except ValueError:  # bad base64 or ASCII, bad JSON, another order, wrong types (ValidationError)
         raise BadRequestError("The cursor is not valid") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise BadRequestError("The cursor is not valid")
-    return values
+    return values[1:]
+
+
+@functools.cache
+def _cursor_type(order: str, types: tuple[Any, ...]) -> TypeAdapter[tuple[Any, ...]]:
+    return TypeAdapter(tuple[(Literal[order], *types)])  # type: ignore[valid-type]
 
 
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]

@@ -46,7 +46,11 @@ def read_access_token(token: str) -> AccessClaims:
         )
         if claims["typ"] != "access":
             raise UnauthorizedError("Not an access token")
-        return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["fam"]), str(claims.get("role", "user")))
+        # Signed is not well-formed: a claim of another type (a number, a list) is refused like a forgery.
+        subject, family, role = claims["sub"], claims["fam"], claims.get("role", "user")
+        if not all(isinstance(claim, str) for claim in (subject, family, role)):
+            raise UnauthorizedError("The access token is not valid")
+        return AccessClaims(uuid.UUID(subject), uuid.UUID(family), role)
     except jwt.ExpiredSignatureError:
         raise TokenExpiredError("The access token has expired") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):

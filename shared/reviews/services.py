@@ -1,17 +1,16 @@
 """Reviews: written by travellers of a completed trip, one per tour; the tour's rating stays exact."""
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
-from typing import Any
 
+from pydantic import AwareDatetime
 from sqlalchemy import Numeric, case, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.bookings.models import Booking
 from shared.core.cache import get_cache
-from shared.core.errors import BadRequestError, ForbiddenError, NotFoundError
+from shared.core.errors import ForbiddenError, NotFoundError
 from shared.core.schemas import Page, decode_cursor, encode_cursor
 from shared.core.uow import UnitOfWork
 from shared.reviews import schemas
@@ -24,6 +23,7 @@ from shared.users.models import User
 
 PAGE_TTL = 300
 ANONYMOUS = "Deleted user"
+REVIEWS_ORDER = "reviews:-created_at"
 
 
 async def list_reviews(uow: UnitOfWork, *, tour_id: uuid.UUID, query: schemas.ReviewsQuery) -> schemas.ReviewPage:
@@ -96,11 +96,7 @@ async def _count(uow: UnitOfWork, tour_id: uuid.UUID, *, rating: int, delta: int
 async def _page(uow: UnitOfWork, tour_id: uuid.UUID, query: schemas.ReviewsQuery) -> schemas.ReviewPage:
     statement = select(Review, User).outerjoin(User, User.id == Review.user_id).where(Review.tour_id == tour_id)
     if query.cursor:
-        created, review_id = decode_cursor(query.cursor, 2)
-        try:
-            position: Any = (dt.datetime.fromisoformat(created), uuid.UUID(review_id))
-        except (TypeError, ValueError):
-            raise BadRequestError("The cursor is not valid") from None
+        position = decode_cursor(query.cursor, REVIEWS_ORDER, AwareDatetime, uuid.UUID)
         statement = statement.where(tuple_(Review.created_at, Review.id) < position)
     rows = (await uow.session.execute(
         statement.order_by(Review.created_at.desc(), Review.id.desc()).limit(query.limit + 1)
@@ -108,7 +104,7 @@ async def _page(uow: UnitOfWork, tour_id: uuid.UUID, query: schemas.ReviewsQuery
     last = rows[query.limit - 1][0] if len(rows) > query.limit else None
     return Page(
         items=[review_out(review, author) for review, author in rows[: query.limit]],
-        next_cursor=encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None,
+        next_cursor=encode_cursor(REVIEWS_ORDER, [last.created_at, last.id]) if last else None,
     )
 
 

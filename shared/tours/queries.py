@@ -5,7 +5,9 @@ import datetime as dt
 import functools
 import uuid
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
+
+from pydantic import AwareDatetime, Field
 
 from sqlalchemy import (
     Date, Integer, Row, Select, String, Subquery, and_, bindparam, func, literal, literal_column, select, true, tuple_,
@@ -14,13 +16,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared.core.errors import BadRequestError
-from shared.core.schemas import decode_cursor, encode_cursor
+from shared.core.schemas import PG_INT_MAX, decode_cursor, encode_cursor
 from shared.tours.images import TourImage
 from shared.tours.models import SEARCH_CONFIG, Departure, Tour
 from shared.tours.schemas import DeparturesQuery, ToursQuery
 
 NO_DEPARTURE = dt.date(9999, 12, 31)  # tours without a next departure sort last by date
+DEPARTURES_ORDER = "departures:starts_on"
 WALK = 2000  # rows of a sort's index that a page with `q` or a window reads before its filters' indexes take over
 
 
@@ -60,9 +62,9 @@ def tour_cursor(row: Row[Any], sort: str) -> str:
     value: Any = {
         "price": tour.price_cents, "-price": tour.price_cents,
         "rating": tour.rating or 0, "-rating": tour.rating or 0,
-        "starts_on": (starts_on or NO_DEPARTURE).isoformat(), "-created_at": tour.created_at.isoformat(),
+        "starts_on": starts_on or NO_DEPARTURE, "-created_at": tour.created_at,
     }[sort]
-    return encode_cursor([value, str(tour.id)])
+    return encode_cursor(f"tours:{sort}", [value, tour.id])
 
 
 def list_departures(tour_id: uuid.UUID, query: DeparturesQuery, today: dt.date) -> Select[Any]:
@@ -72,17 +74,13 @@ def list_departures(tour_id: uuid.UUID, query: DeparturesQuery, today: dt.date) 
     if query.date_to:
         statement = statement.where(Departure.starts_on <= query.date_to)
     if query.cursor:
-        starts_on, departure_id = decode_cursor(query.cursor, 2)
-        try:
-            position = (dt.date.fromisoformat(starts_on), uuid.UUID(departure_id))
-        except (TypeError, ValueError):
-            raise BadRequestError("The cursor is not valid") from None
+        position = decode_cursor(query.cursor, DEPARTURES_ORDER, dt.date, uuid.UUID)
         statement = statement.where(tuple_(Departure.starts_on, Departure.id) > position)
     return statement.order_by(Departure.starts_on, Departure.id).limit(query.limit + 1)
 
 
 def departure_cursor(departure: Departure) -> str:
-    return encode_cursor([departure.starts_on.isoformat(), str(departure.id)])
+    return encode_cursor(DEPARTURES_ORDER, [departure.starts_on, departure.id])
 
 
 class _Shape(NamedTuple):
@@ -100,6 +98,14 @@ class _Shape(NamedTuple):
     sort: str
     after: bool
 
+
+# What a cursor of each sort holds besides the tour's id: what its key column can hold, nothing else.
+_PRICE = Annotated[int, Field(ge=0, le=PG_INT_MAX)]
+_RATING = Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)]
+_SORT_VALUES: dict[str, Any] = {
+    "price": _PRICE, "-price": _PRICE, "rating": _RATING, "-rating": _RATING, "starts_on": dt.date,
+    "-created_at": AwareDatetime,
+}
 
 _TODAY = bindparam("today", type_=Date)
 _SIZE = bindparam("size", type_=Integer)
@@ -226,18 +232,8 @@ def _order(keys: list[tuple[ColumnElement[Any], bool]]) -> list[ColumnElement[An
     return [key.desc() if descending else key.asc() for key, descending in keys]
 
 
-def _decode(cursor: str, sort: str) -> list[Any]:
-    value, tour_id = decode_cursor(cursor, 2)
-    try:
-        if sort == "-created_at":
-            value = dt.datetime.fromisoformat(value)
-        elif sort == "starts_on":
-            value = dt.date.fromisoformat(value)
-        elif not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ValueError("not a sort value")
-        return [value, uuid.UUID(tour_id)]
-    except (TypeError, ValueError):
-        raise BadRequestError("The cursor is not valid") from None
+def _decode(cursor: str, sort: str) -> tuple[Any, ...]:
+    return decode_cursor(cursor, f"tours:{sort}", _SORT_VALUES[sort], uuid.UUID)
 
 
 def _after(keys: list[tuple[ColumnElement[Any], bool]]) -> ColumnElement[bool]:

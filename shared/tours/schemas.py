@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
-from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, Schema, UtcDatetime
+from shared.core.schemas import (
+    PG_INT_MAX, ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, Schema, UtcDatetime,
+)
 
 Currency = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
@@ -60,11 +62,11 @@ class ToursQuery(PageQuery):
     country: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     tag: Tag | None = None
-    min_price: int | None = Field(default=None, ge=0)
-    max_price: int | None = Field(default=None, ge=0)
+    min_price: int | None = Field(default=None, ge=0, le=PG_INT_MAX)
+    max_price: int | None = Field(default=None, ge=0, le=PG_INT_MAX)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    seats: int | None = Field(default=None, ge=1, le=10)
+    seats: int | None = Field(default=None, ge=1, le=1000)
     sort: TourSort = "-created_at"
 
     @model_validator(mode="after")

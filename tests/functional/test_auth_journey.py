@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import pytest
 
@@ -68,15 +69,21 @@ def test_login_accepts_the_oauth2_password_form() -> None:
     assert reply.status == 200 and reply.json()["access_token"]
 
 
+def _without_request_id(reply: Reply) -> dict[str, Any]:
+    return {name: value for name, value in reply.json().items() if name != "request_id"}
+
+
 def test_bad_logins_share_one_answer() -> None:
     email = unique_email("bad")
     _register(email)
     wrong = _log_in(email, "not the password")
     unknown = _log_in(unique_email("nobody"))
     assert wrong.status == unknown.status == 401
-    assert wrong.json() == unknown.json() == {
-        "status": 401, "code": "invalid_credentials", "title": "Invalid email or password",
-        "detail": "The email or password is not correct",
+    assert wrong.json()["request_id"] == wrong.headers["x-request-id"] != unknown.json()["request_id"]
+    assert _without_request_id(wrong) == _without_request_id(unknown) == {
+        "type": "https://tourbook.dev/problems/invalid_credentials", "status": 401, "code": "invalid_credentials",
+        "title": "Invalid email or password", "detail": "The email or password is not correct",
+        "instance": "/v1/auth/login",
     }
 
 

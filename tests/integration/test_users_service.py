@@ -62,7 +62,8 @@ async def test_unknown_email_and_wrong_password_get_the_same_answer(uow: UnitOfW
         await _log_in(uow, user, password="not the password")
     with pytest.raises(errors.InvalidCredentialsError) as unknown_email:
         await services.log_in(uow, email=unique_email(), password="whatever", ip="10.0.0.1", user_agent="pytest")
-    assert wrong_password.value.problem() == unknown_email.value.problem()
+    same_request = {"instance": "/v1/auth/login", "request_id": "r"}
+    assert wrong_password.value.problem(**same_request) == unknown_email.value.problem(**same_request)
     failures = await uow.session.scalar(
         select(func.count()).where(LoginEvent.user_id == user.id, LoginEvent.success.is_(False))
     )

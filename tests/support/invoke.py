@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,14 @@ class LambdaContext:
         return 10_000
 
 
+def _is_text(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def invoke(
     handler: Any,
     method: str,
@@ -76,8 +85,10 @@ def invoke(
     event = events.http_event(
         method, raw_path, route_key=f"{method} {route}", path_parameters=path,
         raw_query_string=query if isinstance(query, str) else urllib.parse.urlencode(query),
-        headers=list(all_headers.items()), body=body,
+        headers=list(all_headers.items()), body=body if _is_text(body) else b"",
     )
+    if not _is_text(body):  # bytes that are not UTF-8 reach the function base64-encoded, whatever their type
+        event.update(body=base64.b64encode(body).decode(), isBase64Encoded=True)
     if cold:
         with ThreadPoolExecutor(max_workers=1, initializer=_new_loop) as environment:
             raw = environment.submit(handler, event, LambdaContext()).result()

@@ -1,15 +1,18 @@
 """The adapter's contract, with endpoints that touch nothing but the request."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
+from typing import Any
 
+import pydantic
 import pytest
 from pydantic import Field
 
 from shared.core import errors, http, metrics
 from shared.core.schemas import Input
-from tests.support.invoke import invoke
+from tests.support.invoke import Reply, invoke
 
 ROUTE = "/v1/things/{thing_id}"
 
@@ -123,8 +126,10 @@ def test_a_form_is_accepted_where_the_endpoint_allows_it() -> None:
 def test_an_unexpected_error_is_a_500_that_reveals_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     reply = invoke(http.lambda_handler(explode), "GET", "/v1/explode")
     assert reply.status == 500
-    assert reply.json() == {"status": 500, "code": "internal_error", "title": "Internal server error",
-                            "detail": "Something went wrong on our side"}
+    assert reply.json() == {"type": "https://tourbook.dev/problems/internal_error", "status": 500,
+                            "code": "internal_error", "title": "Internal server error",
+                            "detail": "Something went wrong on our side", "instance": "/v1/explode",
+                            "request_id": reply.headers["x-request-id"]}
     assert b"hunter2" not in reply.body
 
 
@@ -139,7 +144,9 @@ def test_domain_errors_keep_their_status_code_and_headers() -> None:
     reply = invoke(http.lambda_handler(refuse), "GET", "/v1/refuse")
     assert reply.status == 429
     assert reply.headers["retry-after"] == "42"
-    assert reply.json() == {"status": 429, "code": "rate_limited", "title": "Too many requests", "detail": "slow down"}
+    assert reply.json() == {"type": "https://tourbook.dev/problems/rate_limited", "status": 429, "code": "rate_limited",
+                            "title": "Too many requests", "detail": "slow down", "instance": "/v1/refuse",
+                            "request_id": reply.headers["x-request-id"]}
 
 
 def test_metrics_use_the_route_template_never_the_raw_path() -> None:
@@ -166,3 +173,163 @@ def test_every_request_logs_one_json_line(capsys: pytest.CaptureFixture[str]) ->
         "route": ROUTE, "method": "POST", "status": 201, "duration_ms": 0, "cold_start": lines[0]["cold_start"],
         "user_id": None,
     }
+
+
+class MeasureIn(Input):
+    label: str = Field(max_length=100)
+    amount: int = 0
+    ratio: float = 0.0
+    shared: bool = False
+    on: dt.date | None = None
+    at: dt.datetime | None = None
+    ref: uuid.UUID | None = None
+    notes: list[str] = []
+
+
+class MeasureQuery(Input):
+    amount: int = 0
+    shared: bool = False
+    word: str = ""
+
+
+async def measure(request: http.Request, slug: str, body: MeasureIn, query: MeasureQuery) -> http.Response:
+    """Echo a body and a query of every kind of field."""
+    return http.json({"slug": slug, "body": body.model_dump(mode="json"), "query": query.model_dump()}, status=201)
+
+
+measured = http.lambda_handler(measure, status=201, accepts_form=True)
+MEASURE = "/v1/measures/{slug}"
+
+
+def _measure(*, slug: str = "mine", query: str = "", **options: Any) -> Reply:
+    if "body" not in options and "json_body" not in options:
+        options["json_body"] = {"label": "ok"}
+    return invoke(measured, "POST", MEASURE, path={"slug": slug}, query=query, **options)
+
+
+def _problem(reply: Reply, status: int, code: str) -> dict[str, Any]:
+    assert reply.status == status, reply.body
+    assert reply.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = reply.json()
+    assert problem["code"] == code
+    return problem
+
+
+def test_every_problem_names_its_type_its_request_and_its_path() -> None:
+    reply = _measure(slug="one", json_body={"label": 5})
+    problem = _problem(reply, 422, "validation_error")
+    assert problem["type"] == "https://tourbook.dev/problems/validation_error"
+    assert problem["instance"] == "/v1/measures/one"
+    assert problem["request_id"] == reply.headers["x-request-id"]
+
+
+@pytest.mark.parametrize("body", [b'{"label": "caf\xe9"}', b'{"label": "\xff\xfe"}', b"\xef\xbb\xbf{}"])
+def test_a_json_body_that_is_not_utf8_is_400(body: bytes) -> None:
+    _problem(_measure(body=body, headers={"content-type": "application/json"}), 400, "bad_request")
+
+
+@pytest.mark.parametrize("body", [b"label=caf\xe9", b"label=caf%E9", b"label=%ED%A0%80"])
+def test_a_form_body_that_is_not_utf8_is_400(body: bytes) -> None:
+    reply = _measure(body=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert _problem(reply, 400, "bad_request")["detail"] == "The body is not valid UTF-8"
+
+
+def test_a_query_that_is_not_utf8_is_400_and_one_that_is_reads_as_sent() -> None:
+    assert _problem(_measure(query="word=caf%E9"), 400, "bad_request")["detail"] == "The query is not valid UTF-8"
+    assert _measure(query="word=caf%C3%A9").json()["query"]["word"] == "café"
+    assert _measure(query="word=café").json()["query"]["word"] == "café"  # unencoded, as some clients send it
+
+
+@pytest.mark.parametrize(("where", "options"), [
+    (["path", "slug"], {"slug": "a\x00b"}),
+    (["query", "word"], {"query": "word=a%00b"}),
+    (["body", "label"], {"json_body": {"label": "a\x00b"}}),
+    (["body", "notes"], {"json_body": {"label": "ok", "notes": ["fine", "\x00"]}}),
+    (["body", "label"], {"body": b"label=a%00b", "headers": {"content-type": "application/x-www-form-urlencoded"}}),
+])
+def test_nul_in_any_text_is_422_where_it_was_sent(where: list[str], options: dict[str, Any]) -> None:
+    problem = _problem(_measure(**options), 422, "validation_error")
+    assert problem["errors"] == [{"loc": where, "msg": "Text must not contain NUL characters", "type": "string_nul"}]
+
+
+def test_an_escaped_backslash_before_u0000_is_no_nul() -> None:
+    reply = _measure(body=b'{"label": "a\\\\u0000"}', headers={"content-type": "application/json"})
+    assert reply.status == 201 and reply.json()["body"]["label"] == "a\\u0000"
+
+
+@pytest.mark.parametrize(("options", "where"), [
+    ({"json_body": {"label": "big", "amount": 2**31}}, ["body", "amount"]),
+    ({"json_body": {"label": "small", "amount": -(2**31) - 1}}, ["body", "amount"]),
+    ({"query": "amount=2147483648"}, ["query", "amount"]),
+    ({"query": "amount=" + "9" * 4000}, ["query", "amount"]),
+])
+def test_integers_postgresql_cannot_store_are_422(options: dict[str, Any], where: list[str]) -> None:
+    problem = _problem(_measure(**options), 422, "validation_error")
+    assert [error["loc"] for error in problem["errors"]] == [where]
+
+
+def test_the_largest_integers_postgresql_stores_are_accepted() -> None:
+    reply = _measure(json_body={"label": "edge", "amount": 2**31 - 1}, query=f"amount={-(2**31)}")
+    assert reply.status == 201
+    assert (reply.json()["body"]["amount"], reply.json()["query"]["amount"]) == (2**31 - 1, -(2**31))
+
+
+@pytest.mark.parametrize("number", [b"1e400", b"-1e400", b"NaN", b"Infinity"])
+def test_numbers_beyond_a_float_are_422_or_400(number: bytes) -> None:
+    reply = _measure(body=b'{"label": "x", "ratio": ' + number + b"}", headers={"content-type": "application/json"})
+    assert reply.status in (400, 422), reply.body
+    assert reply.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("amount", True), ("amount", "250"), ("amount", 2.5), ("ratio", "0.5"), ("shared", 0), ("shared", "true"),
+    ("label", 5), ("notes", "one"), ("on", 20260101), ("ref", 1),
+])
+def test_json_bodies_are_read_strictly(field: str, value: Any) -> None:
+    problem = _problem(_measure(json_body={"label": "x", field: value}), 422, "validation_error")
+    assert [error["loc"] for error in problem["errors"]] == [["body", field]]
+
+
+def test_dates_moments_and_ids_still_come_as_strings_in_json() -> None:
+    ref = str(uuid.uuid4())
+    reply = _measure(json_body={"label": "x", "amount": 3, "ratio": 1, "shared": True, "on": "2026-11-22",
+                                "at": "2026-11-22T18:59:12Z", "ref": ref})
+    assert reply.status == 201, reply.body
+    assert reply.json()["body"] | {"label": "x"} == {
+        "label": "x", "amount": 3, "ratio": 1.0, "shared": True, "on": "2026-11-22", "at": "2026-11-22T18:59:12Z",
+        "ref": ref, "notes": [],
+    }
+
+
+def test_queries_and_forms_are_text_that_is_parsed() -> None:
+    assert _measure(query="amount=2&shared=true").json()["query"] == {"amount": 2, "shared": True, "word": ""}
+    reply = _measure(body=b"label=x&amount=7", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert reply.status == 201 and reply.json()["body"]["amount"] == 7
+
+
+def test_a_repeated_query_key_for_a_single_value_is_422() -> None:
+    problem = _problem(_measure(query="amount=1&amount=2"), 422, "validation_error")
+    assert [error["loc"] for error in problem["errors"]] == [["query", "amount"]]
+
+
+def test_a_user_agent_with_nul_is_recorded_without_it() -> None:
+    async def agent(request: http.Request) -> http.Response:
+        """Echo the user agent."""
+        return http.json({"user_agent": request.user_agent})
+
+    reply = invoke(http.lambda_handler(agent), "GET", "/v1/agent", headers={"user-agent": "curl\x00/8"})
+    assert reply.json() == {"user_agent": "curl/8"}
+
+
+class Loose(pydantic.BaseModel):
+    name: str
+
+
+async def loose(request: http.Request, body: Loose) -> http.Response:
+    """Take a body outside the rules."""
+    return http.no_content()
+
+
+def test_an_endpoint_whose_body_is_not_an_input_model_is_refused_at_import() -> None:
+    with pytest.raises(TypeError, match="body must be a shared.core.schemas.Input model"):
+        http.lambda_handler(loose)

@@ -71,3 +71,13 @@ def test_refresh_tokens_are_random_and_stored_only_as_fingerprints() -> None:
     first, second = tokens.new_refresh_token(), tokens.new_refresh_token()
     assert first != second and len(first) > 40
     assert tokens.fingerprint(first) != first and len(tokens.fingerprint(first)) == 64
+
+
+@pytest.mark.parametrize("claims", [{"fam": ["x"]}, {"fam": 5}, {"sub": {}}, {"sub": None}, {"role": []}])
+def test_a_correctly_signed_token_with_a_claim_of_the_wrong_type_is_refused(claims: dict[str, object]) -> None:
+    secret = get_settings().jwt_secret.get_secret_value()
+    valid = {"sub": str(USER), "fam": str(FAMILY), "role": "user", "typ": "access", "iat": _now(),
+             "exp": _now() + dt.timedelta(minutes=5)}
+    with pytest.raises(UnauthorizedError) as refused:
+        tokens.read_access_token(jwt.encode(valid | claims, secret, algorithm="HS256"))
+    assert refused.value.detail == "The access token is not valid"
