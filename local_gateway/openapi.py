@@ -23,7 +23,7 @@ import pydantic
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from local_gateway import template as sam
-from shared.core import errors
+from shared.core import errors, idempotency
 from shared.core.http import EndpointSpec, FunctionHandler
 from shared.users import access
 
@@ -33,12 +33,39 @@ TOKEN_URL = "/v1/auth/login"
 SCHEMA_REF = "#/components/schemas/{model}"
 SECURITY: list[dict[str, list[str]]] = [{"OAuth2Password": []}, {"BearerToken": []}]
 ADMIN_ONLY = (access.admin,)
-# Errors the adapter itself raises, by what the endpoint takes.
+# Errors the adapter itself raises, by what the endpoint takes; the endpoint's own come from `raises=`.
 AUTH_ERRORS = (errors.UnauthorizedError, errors.TokenExpiredError)
 BODY_ERRORS = (errors.BadRequestError, errors.PayloadTooLargeError, errors.UnsupportedMediaTypeError,
                errors.ValidationError)
+IDEMPOTENCY_ERRORS = (idempotency.IdempotencyInProgressError, idempotency.IdempotencyKeyReusedError)
 UNEXPECTED_ERRORS = (errors.AppError, errors.UnavailableError)
+EXAMPLE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+HEADER_REF = "#/components/headers/{name}"
+EXAMPLE_REF = "#/components/examples/{code}"
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-Id": {"description": "The request's id, also in every problem body: quote it when reporting a problem",
+                     "required": True, "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds to wait before trying again", "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    "WWW-Authenticate": {"description": "`Bearer`", "required": True, "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response of an earlier request with the same "
+                       "`Idempotency-Key` (nothing was done again)",
+        "required": False, "schema": {"type": "string", "enum": ["true"]},
+    },
+}
 ERROR_HEADERS = {401: "WWW-Authenticate", 429: "Retry-After", 503: "Retry-After"}
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": (
+        f"Makes a retry safe: the same key with the same body within {idempotency.KEEP_HOURS} h replays the first "
+        "response (with `Idempotent-Replayed: true`) and changes nothing; with another body it is 422 "
+        "`idempotency_key_reused`; while the first request runs, 409 `idempotency_in_progress`. Scoped to the caller."
+    ),
+    # str.isprintable() over what a header carries (Latin-1): no controls, no NBSP, no soft hyphen.
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": "^[\\x20-\\x7e\\xa1-\\xac\\xae-\\xff]+$"},
+}
 TEXT_MEDIA_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
 DESCRIPTION = """\
 Book tours: browse tours and their departures, book seats, pay, cancel, review.
@@ -55,15 +82,20 @@ class FieldError(pydantic.BaseModel):
 
 
 class Problem(pydantic.BaseModel):
-    """An error (RFC 9457 problem details)."""
+    """An error (RFC 9457 problem details); some codes add fields (`sold_out`: `seats_left`)."""
 
     model_config = pydantic.ConfigDict(extra="allow")
 
+    type: str = pydantic.Field(description=f"`{errors.PROBLEM_TYPES}<code>`: a stable name, not a page to fetch")
     status: int
     code: str = pydantic.Field(description="Stable and machine-readable: `sold_out`, `validation_error`...")
-    title: str
-    detail: str
-    errors: list[FieldError] | None = pydantic.Field(default=None, description="`validation_error` only")
+    title: str = pydantic.Field(description="The same for every problem of this code")
+    detail: str = pydantic.Field(description="What went wrong this time, for people")
+    instance: str = pydantic.Field(description="The request's path")
+    request_id: str = pydantic.Field(description="As in the `X-Request-Id` header")
+    errors: list[FieldError] | None = pydantic.Field(
+        default=None, description="`validation_error` and `idempotency_key_reused` only: each invalid field",
+    )
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,7 @@ class Operation:
     route: sam.HttpRoute
     spec: EndpointSpec
     media_types: tuple[str, ...]  # what a non-JSON response can be (the module's RESPONSE_MEDIA_TYPES)
+    other_responses: dict[int, str]  # statuses besides `status` that are not errors (the module's OTHER_RESPONSES)
 
     @property
     def operation_id(self) -> str:
@@ -95,6 +128,10 @@ class _Schemas:
         refs, top = models_json_schema(list(wanted), ref_template=SCHEMA_REF)
         self._refs = {key: value["$ref"] for key, value in refs.items()}
         self.components: dict[str, Any] = top.get("$defs", {})
+        titles: dict[str, str] = {}
+        for name, schema in self.components.items():
+            if (other := titles.setdefault(schema.get("title", name), name)) != name:
+                raise ValueError(f"{other} and {name} are both titled {schema['title']!r}: rename a model")
 
     def ref(self, model: type[pydantic.BaseModel], mode: JsonSchemaMode = "validation") -> dict[str, str]:
         return {"$ref": self._refs[(model, mode)]}
@@ -128,6 +165,9 @@ def build(template_path: Path = sam.DEFAULT_TEMPLATE) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas.components,
+            "headers": HEADERS,
+            "examples": _examples(operations),
+            "parameters": {"Idempotency-Key": IDEMPOTENCY_KEY},
             "securitySchemes": {
                 "OAuth2Password": {
                     "type": "oauth2",
@@ -155,13 +195,18 @@ def _operations(template: sam.Template) -> Iterator[Operation]:
         if not isinstance(handler, FunctionHandler):
             raise TypeError(f"{function.module}.{function.attribute} is not built with http.lambda_handler")
         media_types = tuple(getattr(module, "RESPONSE_MEDIA_TYPES", ()))
+        other_responses = dict(getattr(module, "OTHER_RESPONSES", {}))
+        hidden = set(getattr(module, "NOT_OPERATIONS", ()))
         for route in function.routes:
-            yield Operation(function, route, handler.spec, media_types)
+            if route.route_key not in hidden:
+                yield Operation(function, route, handler.spec, media_types, other_responses)
 
 
 def _operation(operation: Operation, schemas: _Schemas) -> dict[str, Any]:
     spec = operation.spec
     lines = (inspect.getdoc(spec.endpoint) or "").splitlines()[1:]
+    if spec.query is not None and spec.query.__doc__:  # rules between parameters (a range's ends) live there
+        lines.append(inspect.cleandoc(spec.query.__doc__))
     description = "\n".join(lines).strip()
     if spec.auth in ADMIN_ONLY:
         description = ("Admins only. " + description).strip()
@@ -174,6 +219,8 @@ def _operation(operation: Operation, schemas: _Schemas) -> dict[str, Any]:
     if description:
         result["description"] = description
     parameters = _path_parameters(operation, schemas) + _model_parameters(spec.query, "query", schemas)
+    if spec.idempotent:
+        parameters.append({"$ref": "#/components/parameters/Idempotency-Key"})
     if parameters:
         result["parameters"] = parameters
     if spec.body is not None:
@@ -243,36 +290,88 @@ def _responses(operation: Operation, schemas: _Schemas) -> dict[str, Any]:
     elif spec.status != 204:
         success["content"] = {"application/json": {"schema": {}}}
     responses: dict[str, Any] = {str(spec.status): success}
+    for status, description in operation.other_responses.items():
+        # 304 has no body; any other status the endpoint answers itself has the success's body
+        has_body = status not in (204, 304) and "content" in success
+        responses[str(status)] = {**success, "description": description} if has_body else {"description": description}
 
-    raised: list[type[errors.AppError]] = list(spec.errors)
+    by_status: dict[int, dict[str, type[errors.AppError]]] = {}
+    for error in _raised(operation):
+        by_status.setdefault(error.status, {})[error.code] = error
+    for status, raised in sorted(by_status.items()):
+        problem = _problem(operation, status, raised, schemas)
+        if str(status) in responses:  # an endpoint's own answer with this status (health's 503): either body
+            problem = {**problem, "content": {**responses[str(status)].get("content", {}), **problem["content"]},
+                       "description": f"{responses[str(status)]['description']}; {problem['description']}"}
+        responses[str(status)] = problem
+    for key, response in responses.items():
+        names = ["X-Request-Id", *response.get("headers", {})]
+        if spec.idempotent and int(key) in idempotency.STORED_STATUSES:
+            names.append("Idempotent-Replayed")
+        response["headers"] = {name: {"$ref": HEADER_REF.format(name=name)} for name in names}
+    return responses
+
+
+def _raised(operation: Operation) -> list[type[errors.AppError]]:
+    """Every error the operation answers with: the adapter's, by what the endpoint takes, and its own."""
+    spec = operation.spec
+    raised: list[type[errors.AppError]] = []
     if spec.auth is not None:
         raised += AUTH_ERRORS
     if spec.auth in ADMIN_ONLY:
         raised.append(errors.ForbiddenError)
     if spec.body is not None:
         raised += BODY_ERRORS
-    if spec.query is not None or "{" in operation.route.path:
+    if spec.query is not None or spec.path is not None:
         raised.append(errors.ValidationError)
     if spec.query is not None and "cursor" in spec.query.model_fields:
         raised.append(errors.BadRequestError)
-    by_status: dict[int, dict[str, str]] = {}
-    for error in raised:
-        by_status.setdefault(error.status, {})[error.code] = error.title
-    for status, codes in by_status.items():
-        responses[str(status)] = _problem(status, codes, schemas)
-    responses["default"] = _problem(None, {error.code: error.title for error in UNEXPECTED_ERRORS}, schemas)
-    return responses
+    if spec.idempotent:
+        raised += IDEMPOTENCY_ERRORS
+    return raised + list(spec.errors) + list(UNEXPECTED_ERRORS)
 
 
-def _problem(status: int | None, codes: dict[str, str], schemas: _Schemas) -> dict[str, Any]:
-    listed = "; ".join(f"`{code}`: {title}" for code, title in sorted(codes.items()))
+def _problem(operation: Operation, status: int, raised: dict[str, type[errors.AppError]],
+             schemas: _Schemas) -> dict[str, Any]:
+    """One status: its codes listed, the body's `status` and `code` pinned to them, an example of each."""
+    listed = "; ".join(f"`{code}`: {error.title}" for code, error in sorted(raised.items()))
+    schema = {
+        "allOf": [schemas.ref(Problem, "serialization")],
+        "properties": {"status": {"const": status}, "code": {"enum": sorted(raised)}},
+    }
+    examples = {code: {"$ref": EXAMPLE_REF.format(code=code)} for code in sorted(raised)}
     response: dict[str, Any] = {
         "description": listed,
-        "content": {"application/problem+json": {"schema": schemas.ref(Problem, "serialization")}},
+        "content": {"application/problem+json": {"schema": schema, "examples": examples}},
     }
     if status in ERROR_HEADERS:
-        response["headers"] = {ERROR_HEADERS[status]: {"schema": {"type": "string"}}}
+        response["headers"] = {ERROR_HEADERS[status]: {}}
     return response
+
+
+def _examples(operations: list[Operation]) -> dict[str, Any]:
+    """A problem body of each code, as the first operation (by route) that answers with it would send it."""
+    examples: dict[str, Any] = {}
+    for operation in sorted(operations, key=lambda operation: operation.route.route_key):
+        for error in _raised(operation):
+            if error.code not in examples:
+                examples[error.code] = {"summary": error.title, "value": _example(operation, error)}
+    return dict(sorted(examples.items()))
+
+
+def _example(operation: Operation, error: type[errors.AppError]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": errors.PROBLEM_TYPES + error.code, "status": error.status, "code": error.code, "title": error.title,
+        "detail": error.title, "instance": re.sub(r"\{[^}]+\}", EXAMPLE_ID, operation.route.path),
+        "request_id": EXAMPLE_ID,
+    }
+    if error is idempotency.IdempotencyKeyReusedError:
+        body["errors"] = [{"loc": ["header", "Idempotency-Key"], "msg": "This Idempotency-Key was used with another "
+                           "request", "type": error.code}]
+    elif issubclass(error, errors.ValidationError):
+        body["errors"] = [{"loc": ["body", "seats"], "msg": "Input should be less than or equal to 10",
+                           "type": "less_than_equal"}]
+    return body
 
 
 def _tag(operation: Operation) -> str:
@@ -296,7 +395,8 @@ def _prune(document: dict[str, Any]) -> dict[str, Any]:
 def _refs(node: Any) -> set[str]:
     prefix = SCHEMA_REF.format(model="")
     if isinstance(node, dict):
-        found = {node["$ref"].removeprefix(prefix)} if isinstance(node.get("$ref"), str) else set()
+        ref = node.get("$ref")
+        found = {ref.removeprefix(prefix)} if isinstance(ref, str) and ref.startswith(prefix) else set()
         return found.union(*(_refs(value) for value in node.values()))
     if isinstance(node, list):
         return set().union(*(_refs(item) for item in node))

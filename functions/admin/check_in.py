@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from shared.bookings import schemas, services
+from shared.bookings.errors import AlreadyCheckedInError
 from shared.core import http
+from shared.core.errors import InvalidStateError, NotFoundError
 from shared.users import access
 
 
@@ -12,4 +14,5 @@ async def check_in(request: http.Request, body: schemas.CheckInIn) -> http.Respo
     return http.json(schemas.BookingOut.model_validate(booking))
 
 
-handler = http.lambda_handler(check_in, auth=access.admin, response=schemas.BookingOut)
+handler = http.lambda_handler(check_in, auth=access.admin, response=schemas.BookingOut,
+                              raises=(NotFoundError, AlreadyCheckedInError, InvalidStateError))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import InvalidStateError, NotFoundError
 from shared.support import schemas, services
 from shared.users import access
 
@@ -14,4 +15,5 @@ async def update_ticket(request: http.Request, ticket_id: uuid.UUID, body: schem
     return http.json(schemas.TicketOut.model_validate(ticket))
 
 
-handler = http.lambda_handler(update_ticket, auth=access.admin, response=schemas.TicketOut)
+handler = http.lambda_handler(update_ticket, auth=access.admin, response=schemas.TicketOut,
+                              raises=(NotFoundError, InvalidStateError))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.users import access, schemas, services
+from shared.users.errors import LastAdminError
 
 
 async def update_user(request: http.Request, user_id: uuid.UUID, body: schemas.AdminUserUpdate) -> http.Response:
@@ -13,4 +15,5 @@ async def update_user(request: http.Request, user_id: uuid.UUID, body: schemas.A
     return http.json(schemas.UserOut.model_validate(user))
 
 
-handler = http.lambda_handler(update_user, auth=access.admin, response=schemas.UserOut)
+handler = http.lambda_handler(update_user, auth=access.admin, response=schemas.UserOut,
+                              raises=(NotFoundError, LastAdminError))

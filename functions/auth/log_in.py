@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from shared.core import http
+from shared.core.errors import InvalidCredentialsError, RateLimitedError
 from shared.users import schemas, services
+from shared.users.errors import AccountDisabledError
 
 
 async def log_in(request: http.Request, body: schemas.LoginIn) -> http.Response:
@@ -13,4 +15,5 @@ async def log_in(request: http.Request, body: schemas.LoginIn) -> http.Response:
     return http.json(issued)
 
 
-handler = http.lambda_handler(log_in, response=schemas.TokensOut, accepts_form=True)
+handler = http.lambda_handler(log_in, response=schemas.TokensOut, accepts_form=True,
+                              raises=(InvalidCredentialsError, AccountDisabledError, RateLimitedError))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from shared.core import http
+from shared.core.errors import UnauthorizedError
 from shared.users import schemas, services
 
 
@@ -11,4 +12,4 @@ async def refresh_tokens(request: http.Request, body: schemas.RefreshIn) -> http
     return http.json(issued)
 
 
-handler = http.lambda_handler(refresh_tokens, response=schemas.TokensOut)
+handler = http.lambda_handler(refresh_tokens, response=schemas.TokensOut, raises=(UnauthorizedError,))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from shared.bookings import schemas, services
+from shared.bookings.errors import DepartureClosedError, SoldOutError
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.users import access
 
 
@@ -14,4 +16,4 @@ async def create_booking(request: http.Request, body: schemas.BookingCreate) -> 
 
 
 handler = http.lambda_handler(create_booking, auth=access.signed_in, status=201, response=schemas.BookingOut,
-                              idempotent=True)
+                              idempotent=True, raises=(NotFoundError, SoldOutError, DepartureClosedError))

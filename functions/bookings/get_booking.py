@@ -5,6 +5,7 @@ import uuid
 
 from shared.bookings import schemas, services
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.users import access
 
 
@@ -14,4 +15,4 @@ async def get_booking(request: http.Request, booking_id: uuid.UUID) -> http.Resp
     return http.json(schemas.BookingOut.model_validate(booking))
 
 
-handler = http.lambda_handler(get_booking, auth=access.signed_in, response=schemas.BookingOut)
+handler = http.lambda_handler(get_booking, auth=access.signed_in, response=schemas.BookingOut, raises=(NotFoundError,))

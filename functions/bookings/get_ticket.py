@@ -5,6 +5,7 @@ import uuid
 
 from shared.bookings import schemas, services
 from shared.core import http
+from shared.core.errors import InvalidStateError, NotFoundError
 from shared.users import access
 
 
@@ -14,4 +15,5 @@ async def get_ticket(request: http.Request, booking_id: uuid.UUID) -> http.Respo
     return http.json(ticket)
 
 
-handler = http.lambda_handler(get_ticket, auth=access.signed_in, response=schemas.TicketOut)
+handler = http.lambda_handler(get_ticket, auth=access.signed_in, response=schemas.BookingTicketOut,
+                              raises=(NotFoundError, InvalidStateError))

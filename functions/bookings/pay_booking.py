@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 
 from shared.bookings import schemas, services
+from shared.bookings.errors import PaymentDeclinedError
 from shared.core import http
+from shared.core.errors import InvalidStateError, NotFoundError
 from shared.users import access
 
 
@@ -15,4 +17,5 @@ async def pay_booking(request: http.Request, booking_id: uuid.UUID, body: schema
     return http.json(schemas.BookingOut.model_validate(booking))
 
 
-handler = http.lambda_handler(pay_booking, auth=access.signed_in, response=schemas.BookingOut, idempotent=True)
+handler = http.lambda_handler(pay_booking, auth=access.signed_in, response=schemas.BookingOut, idempotent=True,
+                              raises=(NotFoundError, PaymentDeclinedError, InvalidStateError))

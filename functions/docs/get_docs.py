@@ -17,8 +17,9 @@ ASSETS = {
     "favicon-32x32.png": "image/png",
     "favicon-16x16.png": "image/png",
 }
-# What the responses can be, for the OpenAPI document (this function serves more than JSON).
-RESPONSE_MEDIA_TYPES = ("text/html", "text/css", "application/javascript", "image/png")
+# For the OpenAPI document: what the page can be; its files are not operations of the API.
+RESPONSE_MEDIA_TYPES = ("text/html",)
+NOT_OPERATIONS = ("GET /v1/docs/{asset}",)
 CACHE_CONTROL = "public, max-age=86400"
 
 PAGE = """<!DOCTYPE html>

@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.reviews import schemas, services
+from shared.reviews.errors import AlreadyReviewedError, ReviewNotAllowedError
 from shared.users import access
 
 
@@ -15,4 +17,5 @@ async def create_review(request: http.Request, tour_id: uuid.UUID, body: schemas
     return http.json(services.review_out(review, user), status=201)
 
 
-handler = http.lambda_handler(create_review, auth=access.signed_in, status=201, response=schemas.ReviewOut)
+handler = http.lambda_handler(create_review, auth=access.signed_in, status=201, response=schemas.ReviewOut,
+                              raises=(NotFoundError, ReviewNotAllowedError, AlreadyReviewedError))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import ForbiddenError, NotFoundError
 from shared.reviews import services
 from shared.users import access
 
@@ -14,4 +15,4 @@ async def delete_review(request: http.Request, review_id: uuid.UUID) -> http.Res
     return http.no_content()
 
 
-handler = http.lambda_handler(delete_review, auth=access.signed_in, status=204)
+handler = http.lambda_handler(delete_review, auth=access.signed_in, status=204, raises=(NotFoundError, ForbiddenError))

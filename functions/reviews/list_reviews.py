@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.reviews import schemas, services
 
 
@@ -12,4 +13,4 @@ async def list_reviews(request: http.Request, tour_id: uuid.UUID, query: schemas
     return http.json(await services.list_reviews(request.uow, tour_id=tour_id, query=query))
 
 
-handler = http.lambda_handler(list_reviews, response=schemas.ReviewPage)
+handler = http.lambda_handler(list_reviews, response=schemas.ReviewPage, raises=(NotFoundError,))

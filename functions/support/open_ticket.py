@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.support import schemas, services
 from shared.users import access
 
@@ -12,4 +13,5 @@ async def open_ticket(request: http.Request, body: schemas.TicketCreate) -> http
     return http.json(schemas.TicketOut.model_validate(ticket), status=201)
 
 
-handler = http.lambda_handler(open_ticket, auth=access.signed_in, status=201, response=schemas.TicketOut)
+handler = http.lambda_handler(open_ticket, auth=access.signed_in, status=201, response=schemas.TicketOut,
+                              raises=(NotFoundError,))

@@ -10,6 +10,7 @@ from shared.core import http
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
 CACHE_CONTROL = "public, max-age=300"
+OTHER_RESPONSES = {304: "Not Modified: `If-None-Match` names the current `ETag`"}  # for the OpenAPI document
 
 
 async def get_openapi(request: http.Request) -> http.Response:

@@ -5,6 +5,7 @@ import uuid
 
 from shared.bookings import cascades
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.users import access
 
 
@@ -14,4 +15,4 @@ async def cancel_departure(request: http.Request, departure_id: uuid.UUID) -> ht
     return http.no_content()
 
 
-handler = http.lambda_handler(cancel_departure, auth=access.admin, status=204)
+handler = http.lambda_handler(cancel_departure, auth=access.admin, status=204, raises=(NotFoundError,))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.tours import schemas, services
+from shared.tours.errors import DepartureExistsError
 from shared.users import access
 
 
@@ -14,4 +16,5 @@ async def create_departure(request: http.Request, tour_id: uuid.UUID, body: sche
     return http.json(departure, status=201)
 
 
-handler = http.lambda_handler(create_departure, auth=access.admin, status=201, response=schemas.DepartureOut)
+handler = http.lambda_handler(create_departure, auth=access.admin, status=201, response=schemas.DepartureOut,
+                              raises=(NotFoundError, DepartureExistsError))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.tours import services
+from shared.tours.errors import HasActiveBookingsError
 from shared.users import access
 
 
@@ -14,4 +16,5 @@ async def delete_tour(request: http.Request, tour_id: uuid.UUID) -> http.Respons
     return http.no_content()
 
 
-handler = http.lambda_handler(delete_tour, auth=access.admin, status=204)
+handler = http.lambda_handler(delete_tour, auth=access.admin, status=204,
+                              raises=(NotFoundError, HasActiveBookingsError))

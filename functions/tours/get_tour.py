@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.tours import schemas, services
 from shared.users import access
 
@@ -14,4 +15,4 @@ async def get_tour(request: http.Request, tour_id: uuid.UUID) -> http.Response:
     return http.json(tour)
 
 
-handler = http.lambda_handler(get_tour, auth=access.anyone, response=schemas.TourOut)
+handler = http.lambda_handler(get_tour, auth=access.anyone, response=schemas.TourOut, raises=(NotFoundError,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.tours import schemas, services
 from shared.users import access
 
@@ -14,4 +15,5 @@ async def list_departures(request: http.Request, tour_id: uuid.UUID, query: sche
     return http.json(page)
 
 
-handler = http.lambda_handler(list_departures, auth=access.anyone, response=schemas.DeparturePage)
+handler = http.lambda_handler(list_departures, auth=access.anyone, response=schemas.DeparturePage,
+                              raises=(NotFoundError,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import NotFoundError
 from shared.tours import schemas, services
 from shared.users import access
 
@@ -14,4 +15,5 @@ async def request_tour_image(request: http.Request, tour_id: uuid.UUID, body: sc
     return http.json(upload, status=201)
 
 
-handler = http.lambda_handler(request_tour_image, auth=access.admin, status=201, response=schemas.ImageUploadOut)
+handler = http.lambda_handler(request_tour_image, auth=access.admin, status=201, response=schemas.ImageUploadOut,
+                              raises=(NotFoundError,))

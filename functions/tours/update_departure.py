@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 
 from shared.core import http
+from shared.core.errors import InvalidStateError, NotFoundError
 from shared.tours import schemas, services
+from shared.tours.errors import CapacityBelowTakenError
 from shared.users import access
 
 
@@ -16,4 +18,5 @@ async def update_departure(
     return http.json(departure)
 
 
-handler = http.lambda_handler(update_departure, auth=access.admin, response=schemas.DepartureOut)
+handler = http.lambda_handler(update_departure, auth=access.admin, response=schemas.DepartureOut,
+                              raises=(NotFoundError, InvalidStateError, CapacityBelowTakenError))

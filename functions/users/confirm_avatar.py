@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from shared.core import http
+from shared.core.errors import InvalidUploadError
 from shared.users import access, schemas, services
 
 
@@ -11,4 +12,5 @@ async def confirm_avatar(request: http.Request, body: schemas.AvatarConfirmIn) -
     return http.json(schemas.UserOut.model_validate(user))
 
 
-handler = http.lambda_handler(confirm_avatar, auth=access.signed_in, response=schemas.UserOut)
+handler = http.lambda_handler(confirm_avatar, auth=access.signed_in, response=schemas.UserOut,
+                              raises=(InvalidUploadError,))

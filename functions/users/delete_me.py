@@ -4,6 +4,7 @@ from __future__ import annotations
 from shared.bookings import accounts
 from shared.core import http
 from shared.users import access
+from shared.users.errors import LastAdminError
 
 
 async def delete_me(request: http.Request) -> http.Response:
@@ -12,4 +13,4 @@ async def delete_me(request: http.Request) -> http.Response:
     return http.no_content()
 
 
-handler = http.lambda_handler(delete_me, auth=access.signed_in, status=204)
+handler = http.lambda_handler(delete_me, auth=access.signed_in, status=204, raises=(LastAdminError,))

@@ -14,6 +14,8 @@ Traveller = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class BookingCreate(Input):
+    """At most as many `travellers` as `seats` (422)."""
+
     departure_id: uuid.UUID
     seats: int = Field(ge=1, le=10)
     travellers: list[Traveller] = Field(default_factory=list, max_length=10)
@@ -61,7 +63,7 @@ class BookingOut(Output):
 BookingPage = Page[BookingOut]
 
 
-class TicketOut(Output):
+class BookingTicketOut(Output):
     booking_id: uuid.UUID
     code: str
     qr_svg: str

@@ -260,7 +260,7 @@ def _body(booking: Booking) -> bytes:
     return schemas.BookingOut.model_validate(booking).model_dump_json().encode()
 
 
-async def ticket(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> schemas.TicketOut:
+async def ticket(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> schemas.BookingTicketOut:
     """The check-in code and its QR code, for a confirmed booking of the caller."""
     booking = await get_booking(uow, caller=caller, booking_id=booking_id)
     if booking.user_id != caller.id:
@@ -268,7 +268,7 @@ async def ticket(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> sch
     if booking.status != "confirmed":
         raise InvalidStateError(f"A {booking.status} booking has no ticket")
     code = tickets.code_for(booking.id)
-    return schemas.TicketOut(booking_id=booking.id, code=code, qr_svg=tickets.qr_svg(code))
+    return schemas.BookingTicketOut(booking_id=booking.id, code=code, qr_svg=tickets.qr_svg(code))
 
 
 async def check_in(uow: UnitOfWork, *, code: str) -> Booking:

@@ -71,8 +71,21 @@ def _check_storable(value: Any) -> None:
             _check_storable(item)
 
 
+def _leave_out_rather_than_null(schema: dict[str, Any]) -> None:
+    """A Patch's JSON Schema: its fields may be left out, never null (the `X | None = None` is only "not sent")."""
+    for field in schema.get("properties", {}).values():
+        options = field.pop("anyOf", None)
+        if options is not None:
+            kept = [option for option in options if option != {"type": "null"}]
+            field.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+        if field.get("default", ...) is None:
+            del field["default"]
+
+
 class Patch(Input):
     """A partial update: leave a field out to keep it; sending it as null is an error, not a reset."""
+
+    model_config = ConfigDict(json_schema_extra=_leave_out_rather_than_null)
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:

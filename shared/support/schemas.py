@@ -18,6 +18,8 @@ class TicketCreate(Input):
 
 
 class TicketUpdate(Input):
+    """Send a `status`, a `reply` or both (422 with neither)."""
+
     status: Status | None = None
     reply: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
 

@@ -58,6 +58,8 @@ class TourUpdate(Patch):
 
 
 class ToursQuery(PageQuery):
+    """`date_from` must not be after `date_to`, nor `min_price` above `max_price` (422)."""
+
     q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     country: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     city: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
@@ -130,6 +132,8 @@ class DepartureUpdate(Patch):
 
 
 class DeparturesQuery(PageQuery):
+    """`date_from` must not be after `date_to` (422)."""
+
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, WithJsonSchema, model_validator
 
 from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, UtcDatetime
 
@@ -21,7 +21,8 @@ def _valid_email(value: str) -> str:
         raise ValueError(f"value is not a valid email address: {exc}") from None
 
 
-Email = Annotated[str, StringConstraints(min_length=3, max_length=320), AfterValidator(_valid_email)]
+Email = Annotated[str, StringConstraints(min_length=3, max_length=320), AfterValidator(_valid_email),
+                  WithJsonSchema({"type": "string", "format": "email", "minLength": 3, "maxLength": 320})]
 FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -33,7 +34,8 @@ class RegisterIn(Input):
 
 class LoginIn(Input):
     # The OAuth2 password form (Swagger's Authorize button) sends `username`.
-    email: str = Field(validation_alias=AliasChoices("email", "username"), min_length=1, max_length=320)
+    email: str = Field(validation_alias=AliasChoices("email", "username"), min_length=1, max_length=320,
+                       json_schema_extra={"format": "email"})
     password: str = Field(min_length=1, max_length=1024)
     grant_type: Literal["password"] | None = None
     scope: str | None = None
@@ -50,6 +52,8 @@ class LogoutIn(Input):
 
 
 class UserUpdate(Patch):
+    """A new `password` needs `current_password` too (422 without it, or when it is wrong)."""
+
     full_name: FullName | None = None
     password: Password | None = None
     current_password: str | None = Field(default=None, max_length=1024)
@@ -63,7 +67,7 @@ class UserUpdate(Patch):
 
 class UserOut(Output):
     id: uuid.UUID
-    email: str
+    email: str = Field(json_schema_extra={"format": "email"})
     full_name: str | None
     role: Literal["user", "admin"]
     is_active: bool
