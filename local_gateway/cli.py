@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     serve_.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve_.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000),
                         help="the port to listen on (PORT, default 8000)")
+    serve_.add_argument("--trusted-proxies", default=os.environ.get("GATEWAY_TRUSTED_PROXIES", ""),
+                        metavar="ADDRESSES",
+                        help="proxies whose X-Forwarded-For names the client, comma-separated addresses or networks "
+                             "(GATEWAY_TRUSTED_PROXIES, default none: the client is the socket's peer)")
     serve_.add_argument("--no-schedules", dest="schedules", action="store_false", help="do not fire Schedule events")
     serve_.add_argument("--no-queues", dest="queues", action="store_false", help="do not poll SQS queues")
     serve_.add_argument("--schedule-scale", type=float, default=None, metavar="FACTOR",
@@ -87,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 def serve(options: argparse.Namespace) -> int:
     import uvicorn
 
-    from local_gateway.app import create_app
+    from local_gateway.app import create_app, proxy_options
 
     template = sam.load(options.template)
     with ExitStack() as stack:
@@ -95,6 +99,7 @@ def serve(options: argparse.Namespace) -> int:
         if options.mode == "inprocess":
             # Every request shares this process's engine here, unlike one-request-at-a-time Lambda.
             os.environ.setdefault("DB_POOL_SIZE", "10")
+        os.environ.setdefault("COOKIE_SECURE", "false")  # http://127.0.0.1: a Secure cookie would never come back
         _reset_settings()
         prepare_database()
         prepare_bucket()
@@ -109,7 +114,7 @@ def serve(options: argparse.Namespace) -> int:
         app = create_app(template, mode=options.mode, workers=options.workers, schedules=options.schedules,
                          queues=options.queues, schedule_time_scale=options.schedule_scale)
         config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
-                                lifespan="on")
+                                lifespan="on", **proxy_options(options.trusted_proxies))
         server = uvicorn.Server(config)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
@@ -123,6 +128,8 @@ def _serve_processes(options: argparse.Namespace, stack: ExitStack) -> None:
 
     import uvicorn
 
+    from local_gateway.app import proxy_options
+
     lock = stack.enter_context(tempfile.NamedTemporaryFile(prefix="tourbook-gateway-", suffix=".lock"))
     os.environ.update({
         "GATEWAY_MODE": options.mode, "GATEWAY_WORKERS": str(options.workers),
@@ -133,7 +140,8 @@ def _serve_processes(options: argparse.Namespace, stack: ExitStack) -> None:
         os.environ["GATEWAY_SCHEDULE_SCALE"] = str(options.schedule_scale)
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run("local_gateway.app:from_environment", factory=True, workers=options.processes,
-                    host=options.host, port=options.port, log_level="warning", access_log=False, lifespan="on")
+                    host=options.host, port=options.port, log_level="warning", access_log=False, lifespan="on",
+                    **proxy_options(options.trusted_proxies))
 
 
 def _interrupt(signum: int, frame: Any) -> None:

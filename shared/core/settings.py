@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=30)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    cookie_secure: bool = True  # the browser session cookie; the local gateway serves plain http: false there
 
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60

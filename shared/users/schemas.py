@@ -82,6 +82,14 @@ class TokensOut(Output):
     expires_in: int
 
 
+class SessionOut(Output):
+    """A browser session's access token; its refresh token travels only in the HttpOnly `tb_refresh` cookie."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
 class LoginEventOut(Output):
     at: UtcDatetime
     ip: str

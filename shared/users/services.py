@@ -113,6 +113,13 @@ async def log_out(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, refresh_
     await uow.commit()
 
 
+async def end_session(uow: UnitOfWork, *, refresh_token: str) -> None:
+    """End the token family `refresh_token` belongs to (a browser signing out); an unknown token ends nothing."""
+    family = select(RefreshToken.family_id).where(RefreshToken.token_hash == tokens.fingerprint(refresh_token))
+    await _revoke_families(uow, TokenFamily.id.in_(family.scalar_subquery()), reason="logout", now=utcnow())
+    await uow.commit()
+
+
 async def update_me(uow: UnitOfWork, *, user: User, data: schemas.UserUpdate) -> User:
     """Change the caller's name or password; a new password signs out every session."""
     if data.full_name is not None:

@@ -8,6 +8,6 @@ AWS_FUNCTIONS = frozenset({
     "get_me", "update_me", "request_avatar", "confirm_avatar", "list_users", "update_user",
 })
 # They hash or check passwords (bcrypt is imported lazily, so even they only load it when called).
-PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "update_me"})
+PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "start_session", "update_me"})
 # They serve files: no database, cache or tokens.
 DOCS_FUNCTIONS = frozenset({"get_openapi", "get_docs"})
