@@ -87,3 +87,20 @@ def aws(moto_server: str) -> Iterator[str]:
     uploads.ensure_bucket()
     yield moto_server
     aws_clients.reset()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly which tests a missing real service skipped, and the one command that runs them all."""
+    skipped = [
+        report for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and "is not reachable" in report.longrepr[2]
+    ]
+    if not skipped:
+        return
+    reasons = sorted({report.longrepr[2].removeprefix("Skipped: ") for report in skipped})
+    terminalreporter.section(f"{len(skipped)} tests skipped: a real service is not running", sep="!", red=True,
+                             bold=True)
+    for reason in reasons:
+        terminalreporter.write_line(f"  {reason}", red=True)
+    terminalreporter.write_line("Run every tier against real PostgreSQL, Redis and the Pushgateway with one command "
+                                "(as root; it installs and starts them on 127.0.0.1): bash .ci/run", bold=True)
