@@ -1,0 +1,85 @@
+import { type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../../api/client";
+import { unwrap } from "../../api/problem";
+import type { components } from "../../api/schema";
+import { Page } from "../../components/Page";
+import { Pager } from "../../components/Pager";
+import { ProblemMessage } from "../../components/ProblemMessage";
+import { RequireUser } from "../../components/RequireUser";
+import { formatMoment } from "../../i18n/format";
+
+const STATUSES = ["open", "in_progress", "resolved", "closed"] as const;
+type Status = (typeof STATUSES)[number];
+type Ticket = components["schemas"]["TicketOut"];
+
+export function AdminTicketsPage() {
+  const { t } = useTranslation();
+  return (
+    <RequireUser roles={["admin"]}>
+      <Page title={t("admin.tickets")}><Tickets /></Page>
+    </RequireUser>
+  );
+}
+
+function Tickets() {
+  const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const status = (STATUSES as readonly string[]).includes(params.get("status") ?? "") ? params.get("status") as Status : undefined;
+  const cursor = params.get("cursor") ?? undefined;
+  const tickets = useQuery({
+    queryKey: ["tickets", "admin", status, cursor],
+    queryFn: async () => unwrap(await api.GET("/v1/admin/tickets", { params: { query: { status, cursor, limit: 20 } } })),
+  });
+  return (
+    <>
+      <label>{t("bookings.status")}
+        <select value={status ?? ""} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}>
+          <option value="">{t("bookings.all")}</option>
+          {STATUSES.map((s) => <option key={s} value={s}>{t(`support.statuses.${s}`)}</option>)}
+        </select>
+      </label>
+      <ProblemMessage error={tickets.error} />
+      {tickets.data?.items.length === 0 && <p>{t("support.none")}</p>}
+      {tickets.data?.items.map((ticket) => <TicketEditor key={ticket.id} ticket={ticket} />)}
+      <Pager nextCursor={tickets.data?.next_cursor} />
+    </>
+  );
+}
+
+function TicketEditor({ ticket }: { ticket: Ticket }) {
+  const { t, i18n } = useTranslation();
+  const queries = useQueryClient();
+  const answer = useMutation({
+    mutationFn: async (body: components["schemas"]["TicketUpdate"]) => unwrap(await api.PATCH(
+      "/v1/admin/tickets/{ticket_id}", { params: { path: { ticket_id: ticket.id } }, body })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ["tickets"] }),
+  });
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const reply = String(form.get("reply")).trim();
+    answer.mutate({ status: form.get("status") as Status, ...(reply ? { reply } : {}) });
+  }
+
+  return (
+    <article className="ticket-item" aria-labelledby={`ticket-${ticket.id}`}>
+      <h2 id={`ticket-${ticket.id}`}>{ticket.subject}</h2>
+      <p>{formatMoment(ticket.created_at, i18n.language)} · {t(`support.statuses.${ticket.status}`)}</p>
+      <p>{ticket.message}</p>
+      <form onSubmit={submit} className="stack" key={ticket.updated_at}>
+        <label>{t("support.reply")}<textarea name="reply" defaultValue={ticket.reply ?? ""} maxLength={5000} /></label>
+        <label>{t("bookings.status")}
+          <select name="status" defaultValue={ticket.status === "open" ? "resolved" : ticket.status}>
+            {STATUSES.map((s) => <option key={s} value={s}>{t(`support.statuses.${s}`)}</option>)}
+          </select>
+        </label>
+        <ProblemMessage error={answer.error} />
+        <button type="submit" disabled={answer.isPending}>{t("admin.answer")}</button>
+      </form>
+    </article>
+  );
+}
