@@ -28,6 +28,7 @@ def http_event(
     body: bytes = b"",
     source_ip: str = "127.0.0.1",
     stage: str = "$default",
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """The v2 event: repeated headers joined by commas, cookies split out, binary bodies base64."""
     merged: dict[str, str] = {}
@@ -43,7 +44,7 @@ def http_event(
         key, _, value = pair.partition("=")
         key, value = _unquote(key), _unquote(value)  # decoded, as API Gateway does; rawQueryString stays raw
         query[key] = f"{query[key]},{value}" if key in query else value  # API Gateway joins repeats
-    is_text = not body or _is_text(merged.get("content-type", ""))
+    text = _text(body, merged.get("content-type", ""))
     now = time.time()
     second = int(now)
     if _clock[0] != second:  # strftime is a tenth of this function's cost: once a second is enough
@@ -66,13 +67,13 @@ def http_event(
                 "sourceIp": source_ip,
                 "userAgent": merged.get("user-agent", ""),
             },
-            "requestId": uuid.uuid4().hex,
+            "requestId": request_id or uuid.uuid4().hex,
             "routeKey": route_key,
             "stage": stage,
             "time": _clock[1],
             "timeEpoch": int(now * 1000),
         },
-        "isBase64Encoded": not is_text,
+        "isBase64Encoded": text is None,
     }
     if cookies:
         event["cookies"] = cookies
@@ -81,7 +82,7 @@ def http_event(
     if path_parameters:
         event["pathParameters"] = path_parameters
     if body:
-        event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
+        event["body"] = base64.b64encode(body).decode() if text is None else text
     return event
 
 
@@ -171,6 +172,13 @@ def _unquote(text: str) -> str:
     return urllib.parse.unquote_plus(text) if "%" in text or "+" in text else text
 
 
-def _is_text(content_type: str) -> bool:
+def _text(body: bytes, content_type: str) -> str | None:
+    """The body as text when it is declared as text and is UTF-8; None: it goes base64-encoded, as API Gateway
+    sends bytes it cannot pass as text (the function then decides what such a body means)."""
     content_type = content_type.lower()
-    return any(content_type.startswith(prefix) for prefix in TEXT_TYPES) or content_type.endswith("+json")
+    if not any(content_type.startswith(prefix) for prefix in TEXT_TYPES) and not content_type.endswith("+json"):
+        return None if body else ""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

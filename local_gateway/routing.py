@@ -31,6 +31,10 @@ class MethodNotAllowed(Exception):
         self.allowed = sorted(set(allowed))
 
 
+class Undecodable(Exception):
+    """A path whose percent-escapes are not UTF-8: API Gateway refuses it with a 400."""
+
+
 class _Template:
     """One path template and the routes (by method) registered on it."""
 
@@ -59,6 +63,8 @@ class RouteTable:
             template.methods[http_route.method] = Route(
                 function, http_route.method, http_route.path, http_route.route_key
             )
+            if http_route.head:
+                template.methods["HEAD"] = Route(function, "HEAD", http_route.path, f"HEAD {http_route.path}")
         self.default = templates.pop("$default", None)
         self.literal = {path: t for path, t in templates.items() if not t.names}
         self.templated = sorted((t for t in templates.values() if t.names), key=lambda t: t.specificity)
@@ -69,7 +75,8 @@ class RouteTable:
     def match(self, method: str, raw_path: str) -> Match | None:
         """The route for a request (path still percent-encoded); None when no path matches.
 
-        Raises MethodNotAllowed when paths match but none has this method.
+        Raises MethodNotAllowed when paths match but none has this method (and no `$default` route takes it),
+        Undecodable when a path parameter's escapes are not UTF-8.
         """
         allowed: list[str] = []
         template = self.literal.get(raw_path)
@@ -84,9 +91,7 @@ class RouteTable:
                 continue
             route = template.route(method)
             if route is not None:
-                return Match(route, {
-                    name: urllib.parse.unquote(value) for name, value in zip(template.names, found.groups())
-                })
+                return Match(route, {name: _unquote(value) for name, value in zip(template.names, found.groups())})
             allowed.extend(template.methods)
         if self.default is not None:
             route = self.default.route(method)
@@ -95,6 +100,13 @@ class RouteTable:
         if allowed:
             raise MethodNotAllowed(allowed)
         return None
+
+
+def _unquote(value: str) -> str:
+    try:
+        return urllib.parse.unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        raise Undecodable(f"{value!r} is not percent-encoded UTF-8") from None
 
 
 def _compile(path: str) -> tuple[str, list[str], tuple[int, ...]]:

@@ -1,6 +1,7 @@
 """template.yaml as the gateway sees it: functions, their HTTP routes, schedules and queues, and CORS."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,10 +48,12 @@ class HttpRoute:
     method: str  # upper case; "ANY" matches every method
     path: str  # /v1/tours/{tour_id}, /files/{proxy+}
     event_name: str
+    head: bool = False  # a GET route whose HEAD twin the template declares too (the same function answers it)
 
     @property
     def route_key(self) -> str:
-        return f"{self.method} {self.path}"
+        """What API Gateway puts in an event's `routeKey`: "GET /v1/tours", or "$default" for that route."""
+        return self.path if self.path == "$default" else f"{self.method} {self.path}"
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,15 @@ def parse_rate(expression: str) -> float | None:
     return float(amount * {"minute": 60, "hour": 3600, "day": 86400}[unit])
 
 
+def _fold_heads(routes: list[HttpRoute]) -> list[HttpRoute]:
+    """A HEAD event beside a GET event of the same path is that GET route's HEAD, not a route of its own:
+    the function answers it as the GET (API Gateway sends no body), and the API lists one operation."""
+    gets = {route.path for route in routes if route.method == "GET"}
+    heads = {route.path for route in routes if route.method == "HEAD"} & gets
+    return [dataclasses.replace(route, head=route.path in heads) if route.method == "GET" else route
+            for route in routes if not (route.method == "HEAD" and route.path in heads)]
+
+
 _RATE = re.compile(r"rate\(\s*(?P<amount>[1-9][0-9]*)\s+(?P<unit>minutes?|hours?|days?)\s*\)")
 
 
@@ -197,6 +209,7 @@ def _function(logical_id: str, props: dict[str, Any], resources: dict[str, Any],
                 "ReportBatchItemFailures" in (resolver.resolve(properties.get("FunctionResponseTypes")) or []),
                 _flag(resolver.resolve(properties.get("Enabled", True))),
             ))
+    routes = _fold_heads(routes)
     return Function(
         logical_id=logical_id, code_uri=code_uri, handler=handler,
         module=f"{package}.{module_name}" if package else module_name, attribute=attribute,

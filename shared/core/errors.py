@@ -59,6 +59,13 @@ class NotFoundError(AppError):
     status, code, title = 404, "not_found", "Not found"
 
 
+class MethodNotAllowedError(AppError):
+    status, code, title = 405, "method_not_allowed", "Method not allowed"
+
+    def __init__(self, allowed: list[str], detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Allow": ", ".join(allowed)})
+
+
 class ConflictError(AppError):
     status, code, title = 409, "conflict", "Conflict"
 

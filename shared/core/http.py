@@ -250,7 +250,8 @@ class _Adapter:
         response.headers["x-request-id"] = request.request_id
         await response(scope, receive, send)
 
-        route = event.get("routeKey", "$default").partition(" ")[2] or "unmatched"
+        route_key = str(event.get("routeKey") or "$default")
+        route = route_key.partition(" ")[2] or route_key  # "$default": the route that takes what no other does
         method = scope["method"]
         status = str(response.status_code)
         elapsed = time.perf_counter() - started

@@ -69,7 +69,18 @@ def test_handler_is_dotted_relative_to_code_uri_and_imports(logical_id: str) -> 
 def test_method_and_path_pairs_are_unique() -> None:
     keys = Counter(route.route_key for _, route in TEMPLATE.routes)
     assert [key for key, count in keys.items() if count > 1] == []
-    assert all(route.path.startswith("/v1/") for _, route in TEMPLATE.routes)
+    assert all(route.path.startswith("/v1/") or route.route_key == "$default" for _, route in TEMPLATE.routes)
+
+
+def test_head_is_routed_wherever_get_is() -> None:
+    # API Gateway routes HEAD only where a route names it: each GET event has a HEAD twin beside it.
+    assert [route.route_key for _, route in TEMPLATE.routes if route.method == "GET" and not route.head] == []
+    assert [route.route_key for _, route in TEMPLATE.routes if route.method == "HEAD"] == []  # no HEAD without GET
+
+
+def test_what_no_route_matches_goes_to_the_not_found_function() -> None:
+    defaults = [function.logical_id for function, route in TEMPLATE.routes if route.route_key == "$default"]
+    assert defaults == ["NotFoundFunction"]
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import uvicorn
 
-from local_gateway.app import GatewayApp, create_app
+from local_gateway.app import GatewayApp, create_app, proxy_options
 from shared.core import metrics
 from shared.core.settings import reset_settings
 
@@ -40,7 +40,7 @@ def serve(mode: str, **environment: str) -> Iterator[Gateway]:
         reset_settings()
         app = create_app(mode=mode, workers=2)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                               access_log=False, lifespan="on"))
+                                               access_log=False, lifespan="on", **proxy_options()))
         thread = threading.Thread(target=server.run, name=f"gateway-{mode}", daemon=True)
         thread.start()
         try:

@@ -66,6 +66,7 @@ Resources:
       Handler: test_gateway_routing.echo_handler
       Events:
         Item: {Type: HttpApi, Properties: {Method: GET, Path: "/items/{item_id}"}}
+        ItemHead: {Type: HttpApi, Properties: {Method: HEAD, Path: "/items/{item_id}"}}
         Create: {Type: HttpApi, Properties: {Method: POST, Path: /items}}
         Files: {Type: HttpApi, Properties: {Method: ANY, Path: "/files/{proxy+}"}}
   LatestFunction:
@@ -165,7 +166,7 @@ def test_any_and_default_routes() -> None:
     fallback = routes.match("GET", "/whatever/else")
 
     assert files is not None and files.route.route_key == "ANY /files"
-    assert fallback is not None and fallback.route.route_key == "ANY $default"
+    assert fallback is not None and fallback.route.route_key == "$default"  # what API Gateway sends
 
 
 def test_a_route_declared_twice_and_a_greedy_variable_in_the_middle_are_refused() -> None:
@@ -227,16 +228,69 @@ async def test_unknown_path_is_a_404_problem(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json() == {"status": 404, "code": "not_found", "title": "Not found",
-                               "detail": "No route for GET /nowhere"}
+    assert response.json() == {
+        "type": "https://tourbook.dev/problems/not_found", "status": 404, "code": "not_found", "title": "Not found",
+        "detail": "No route for GET /nowhere", "instance": "/nowhere", "request_id": response.headers["x-request-id"],
+    }
+    assert response.headers["apigw-requestid"] == response.headers["x-request-id"]
 
 
 async def test_known_path_with_another_method_is_a_405_problem(client: httpx.AsyncClient) -> None:
     response = await client.put("/items/1")
 
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
-    assert response.json()["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "https://tourbook.dev/problems/method_not_allowed", "status": 405, "code": "method_not_allowed",
+        "title": "Method not allowed", "detail": "PUT is not allowed on /items/1", "instance": "/items/1",
+        "request_id": response.headers["x-request-id"],
+    }
+
+
+async def test_head_is_answered_where_the_template_routes_it_like_the_get_without_a_body(
+        client: httpx.AsyncClient) -> None:
+    get = await client.get("/items/a")
+    head = await client.head("/items/a")
+
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert set(head.headers) == set(get.headers)  # the same headers; the echo's body says HEAD, so its length differs
+    assert int(head.headers["content-length"]) > 0  # the length the GET-like answer had, not of the empty body
+    assert head.headers["x-request-id"] != get.headers["x-request-id"]
+    unrouted = await client.head("/slow")  # its GET has no HEAD twin in the template: as on AWS, 405
+    assert (unrouted.status_code, unrouted.content, unrouted.headers["allow"]) == (405, b"", "GET")
+
+
+async def test_a_path_that_does_not_decode_is_a_400_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/items/%FF%FE")
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "bad_request"
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+async def test_a_text_body_that_is_not_utf8_reaches_the_function_base64_encoded(client: httpx.AsyncClient) -> None:
+    payload = b'{"name": "caf\xe9"}'  # latin-1: API Gateway cannot pass it as text
+
+    response = await client.post("/items", content=payload, headers={"content-type": "application/json"})
+
+    assert response.status_code == 200  # was a 500 text/plain from the gateway
+    assert response.json()["base64"] is True
+    assert response.json()["body_sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+async def test_every_answer_names_its_request(client: httpx.AsyncClient) -> None:
+    answers = [
+        await client.get("/items/a"), await client.get("/nowhere"), await client.get("/metrics"),
+        await client.get("/items/latest"), await client.get("/broken"),
+        await client.options("/items/a", headers={"origin": "https://app.example.com",
+                                                  "access-control-request-method": "GET"}),
+    ]
+
+    assert all(response.headers.get("x-request-id") for response in answers)
+    assert len({response.headers["x-request-id"] for response in answers}) == len(answers)
 
 
 async def test_a_function_that_cannot_import_or_times_out_is_a_500_problem(client: httpx.AsyncClient) -> None:
