@@ -101,7 +101,7 @@ class Output(Schema):
 
 class PageQuery(Input):
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=500)
+    cursor: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 T = TypeVar("T")
