@@ -52,3 +52,26 @@ sam-build: ## sam validate --lint, then sam build (SAM CLI in a tool environment
 
 bench: sync ## cold starts, warm invocations, metrics push cost, gateway overhead (see bench/README.md)
 	$(PY) -m bench.run
+
+# -- the web app (web/): built when its sources change, served by the gateway at / -----------------------------
+.PHONY: web web-client web-test
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
+	web/tsconfig.json web/vite.config.ts
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@if command -v npm >/dev/null; then cd web && npm ci --no-audit --no-fund && touch node_modules/.installed; \
+	else echo "npm not found: the API runs without the web app (install Node.js 20+, then make web)" >&2; fi
+
+web/dist/.built: web/node_modules/.installed $(WEB_SOURCES)
+	@if command -v npm >/dev/null; then cd web && npm run build && touch dist/.built; fi
+
+web: web/dist/.built ## build the web app (npm ci + vite build) when its sources changed
+
+web-client: web/node_modules/.installed ## regenerate web/src/api/schema.d.ts from functions/system/openapi.json
+	cd web && npm run client
+
+web-test: web/dist/.built sync ## Vitest, then the Playwright journeys in Debian's Chromium against a gateway
+	cd web && npm test
+	$(PY) -m pytest -q tests/contract/test_web_app.py tests/e2e/test_web_journeys.py
+
+run test: web/dist/.built

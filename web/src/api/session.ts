@@ -9,6 +9,9 @@ const CSRF_HEADER = { "X-Requested-With": "tourbook" };
 // Refresh this long before the token expires, so a request never leaves with a token about to die.
 const EARLY_SECONDS = 30;
 
+// Not a token: only whether this browser had a session, so a first visit does not ask for a refresh it cannot get.
+const HINT_KEY = "tourbook.session";
+
 let accessToken: string | null = null;
 let status: SessionStatus = "loading";
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -32,6 +35,8 @@ function setSession(session: SessionOut | null): void {
   clearTimeout(timer);
   accessToken = session?.access_token ?? null;
   status = session ? "signed-in" : "signed-out";
+  if (session) globalThis.localStorage?.setItem(HINT_KEY, "1");
+  else globalThis.localStorage?.removeItem(HINT_KEY);
   if (session) {
     const delay = Math.max(session.expires_in - EARLY_SECONDS, 5) * 1000;
     timer = setTimeout(() => void refresh(), delay);
@@ -100,6 +105,13 @@ async function withLock<T>(task: () => Promise<T>): Promise<T> {
   const locks = globalThis.navigator?.locks;
   if (!locks) return task();
   return locks.request("tourbook-session-refresh", task) as Promise<T>;
+}
+
+/** On load: resume the session this browser had (its cookie), else be signed out at once. */
+export function resume(): Promise<boolean> {
+  if (globalThis.localStorage?.getItem(HINT_KEY)) return refresh();
+  setSession(null);
+  return Promise.resolve(false);
 }
 
 /** For tests: forget everything. */

@@ -1,6 +1,7 @@
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
 import { Layout } from "./Layout";
+import { Loading } from "./Loading";
 import { RouteError } from "./RouteError";
 
 /** Every page is its own chunk, loaded when its route is first visited. */
@@ -12,6 +13,7 @@ export const routes: RouteObject[] = [
   {
     element: <Layout />,
     errorElement: <RouteError />,
+    hydrateFallbackElement: <Loading />,
     children: [
       { index: true, ...page(() => import("../features/tours/SearchPage").then((m) => m.SearchPage)) },
       { path: "tours/:tourId", ...page(() => import("../features/tours/TourPage").then((m) => m.TourPage)) },

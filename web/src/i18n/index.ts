@@ -29,17 +29,16 @@ async function load(language: Language): Promise<void> {
 }
 
 export async function setupI18n(language: Language = preferredLanguage()): Promise<typeof i18next> {
-  await load(language);
   if (!i18next.isInitialized) {
     await i18next.use(initReactI18next).init({
       lng: language,
       fallbackLng: false,
-      resources: {},
+      resources: { [language]: { translation: (await catalogs[language]()).default } },
       partialBundledLanguages: true,
       interpolation: { escapeValue: false }, // React escapes
-      returnNull: false,
     });
   } else {
+    await load(language);
     await i18next.changeLanguage(language);
   }
   document.documentElement.lang = language;
