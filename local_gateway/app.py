@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
+import uuid
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+import pydantic_core
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local_gateway import events, routing, template as sam, webapp
 from local_gateway.runtime import FunctionError, Runtime, create_runtime
 from local_gateway.triggers import QueuePoller, Scheduler, provide_queue_urls, sqs_client_factory
-from shared.core import metrics
+from shared.core import errors, metrics
 from shared.core.settings import Settings, get_settings, reset_settings
 
 logger = logging.getLogger("local_gateway")
@@ -28,7 +29,11 @@ class ClientDisconnected(Exception):
 
 
 class Gateway:
-    """The catch-all ASGI endpoint: match a template route, build the v2 event, invoke, write the result."""
+    """The catch-all ASGI endpoint: match a template route, build the v2 event, invoke, write the result.
+
+    What the gateway answers itself (no route, a method the path lacks, a path it cannot decode, a body over
+    its limit, a function that failed) is a problem like the functions' own, from the same `AppError.problem`.
+    """
 
     def __init__(self, template: sam.Template, runtime: Runtime) -> None:
         self.template = template
@@ -42,19 +47,22 @@ class Gateway:
         try:
             match = self.routes.match(method, path)
         except routing.MethodNotAllowed as exc:
-            await _problem(send, 405, "method_not_allowed", "Method not allowed",
-                           f"{method} is not allowed on {scope['path']}", [(b"allow", ", ".join(exc.allowed).encode())])
+            await _problem(scope, send, errors.MethodNotAllowedError(
+                exc.allowed, f"{method} is not allowed on {scope['path']}"))
+            return
+        except routing.Undecodable as exc:
+            await _problem(scope, send, errors.BadRequestError(f"The path cannot be decoded: {exc}"))
             return
         if match is None:
-            await _problem(send, 404, "not_found", "Not found", f"No route for {method} {scope['path']}")
+            await _problem(scope, send, errors.NotFoundError(f"No route for {method} {scope['path']}"))
             return
         try:
             body = await _read_body(receive)
         except ClientDisconnected:
             return
         except _TooLarge:
-            await _problem(send, 413, "payload_too_large", "Request body too large",
-                           f"The gateway accepts at most {MAX_BODY_BYTES} bytes")
+            too_large = errors.PayloadTooLargeError(f"The gateway accepts at most {MAX_BODY_BYTES} bytes")
+            await _problem(scope, send, too_large)
             return
         client = scope.get("client")
         source_ip = client[0] if client else "127.0.0.1"
@@ -72,23 +80,23 @@ class Gateway:
             headers=headers,
             body=body,
             source_ip=source_ip,
+            request_id=request_id_of(scope),
         )
         try:
             result = await self.runtime.invoke(match.route.function, event)
             response = events.read_result(result)
         except FunctionError as exc:
             logger.error("%s", exc)
-            await _problem(send, 500, "internal_error", "Internal server error", "The function failed")
+            await _problem(scope, send, errors.AppError("The function failed"))
             return
         except Exception:
             logger.exception("%s failed", match.route.function.logical_id)
-            await _problem(send, 500, "internal_error", "Internal server error", "The function failed")
+            await _problem(scope, send, errors.AppError("The function failed"))
             return
         raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
         raw_headers.append((b"content-length", str(len(response.body)).encode()))
-        raw_headers.append((b"apigw-requestid", event["requestContext"]["requestId"].encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": response.body})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
 
 
 class _TooLarge(Exception):
@@ -118,12 +126,34 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def _problem(send: Send, status: int, code: str, title: str, detail: str,
-                   extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"status": status, "code": code, "title": title, "detail": detail}).encode()
+async def _problem(scope: Scope, send: Send, error: errors.AppError) -> None:
+    body = pydantic_core.to_json(error.problem(instance=scope["path"], request_id=request_id_of(scope)))
     headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers + (extra_headers or [])})
-    await send({"type": "http.response.body", "body": body})
+    headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id: the event's `requestContext.requestId`, `X-Request-Id` and `apigw-requestid` of its answer."""
+    request_id: str = scope.setdefault("tourbook.gateway_request_id", uuid.uuid4().hex)
+    return request_id
+
+
+def _with_request_id(scope: Scope, send: Send) -> Send:
+    """Every answer names its request (API Gateway's `apigw-requestid`; `x-request-id` unless the function set it)."""
+    request_id = request_id_of(scope).encode()
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                headers.append((b"x-request-id", request_id))
+            headers.append((b"apigw-requestid", request_id))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 class MetricsEndpoint:
@@ -244,6 +274,7 @@ class GatewayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
+            send = _with_request_id(scope, send)
             if scope["path"] == "/metrics" and scope["method"] == "GET":
                 await self.metrics(scope, receive, send)
             elif webapp.serves(scope):
@@ -275,6 +306,16 @@ class GatewayApp:
                     return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def proxy_options(trusted_proxies: str | None = None) -> dict[str, Any]:
+    """uvicorn's proxy settings: the client is the socket's peer, unless that peer is one of the trusted proxies
+    (GATEWAY_TRUSTED_PROXIES: addresses or networks, comma-separated; none by default). uvicorn's own default
+    believes X-Forwarded-For from 127.0.0.1, and one header would then pick the source IP the rate limits count."""
+    if trusted_proxies is None:
+        trusted_proxies = os.environ.get("GATEWAY_TRUSTED_PROXIES", "")
+    trusted = [address.strip() for address in trusted_proxies.split(",") if address.strip()]
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
 
 
 def from_environment() -> GatewayApp:
