@@ -27,14 +27,17 @@ function BookingForm() {
   const departures = useDepartures(tour.data?.id);
   const open = departures.data?.items.filter((d) => d.status === "open" && d.seats_left > 0) ?? [];
   const [departureId, setDepartureId] = useState(params.get("departure") ?? "");
-  const [seats, setSeats] = useState(1);
-  const [travellers, setTravellers] = useState<string[]>([""]);
+  // What the person typed stays as typed; the request uses it within 1..10 (and the departure's seats left).
+  const [seatsText, setSeatsText] = useState("1");
+  const [names, setNames] = useState<string[]>([]);
   const [note, setNote] = useState("");
   const chosen = open.find((d) => d.id === departureId) ?? open[0];
+  const seats = Math.max(1, Math.min(MAX_SEATS, Number.parseInt(seatsText, 10) || 1));
+  const travellers = Array.from({ length: seats }, (_, i) => names[i] ?? "");
   const body = {
     departure_id: chosen?.id ?? "",
     seats,
-    travellers: travellers.slice(0, seats).map((name) => name.trim()).filter(Boolean),
+    travellers: travellers.map((name) => name.trim()).filter(Boolean),
     ...(note.trim() ? { note: note.trim() } : {}),
   };
   const key = useAttemptKey(body);
@@ -51,9 +54,8 @@ function BookingForm() {
     if (!book.isPending) book.mutate();
   }
 
-  function changeSeats(count: number) {
-    setSeats(count);
-    setTravellers((names) => Array.from({ length: count }, (_, i) => names[i] ?? ""));
+  function rename(index: number, name: string) {
+    setNames(Array.from({ length: Math.max(names.length, index + 1) }, (_, i) => (i === index ? name : names[i] ?? "")));
   }
 
   if (!tour.data || !departures.data) return <p role="status">{t("common.loading")}</p>;
@@ -75,15 +77,14 @@ function BookingForm() {
           </select>
         </label>
         <label>{t("booking.seats")}
-          <input type="number" min={1} max={Math.min(MAX_SEATS, chosen?.seats_left ?? MAX_SEATS)} value={seats}
-            onChange={(e) => changeSeats(Math.max(1, Math.min(MAX_SEATS, Number(e.target.value) || 1)))} required />
+          <input type="number" min={1} max={Math.min(MAX_SEATS, chosen?.seats_left ?? MAX_SEATS)} value={seatsText}
+            onChange={(e) => setSeatsText(e.target.value)} required />
         </label>
         <fieldset>
           <legend>{t("booking.travellers")}</legend>
           {travellers.map((name, index) => (
             <label key={index}>{t("booking.traveller", { number: index + 1 })}
-              <input value={name} maxLength={200} autoComplete="off"
-                onChange={(e) => setTravellers((names) => names.map((n, i) => (i === index ? e.target.value : n)))} />
+              <input value={name} maxLength={200} autoComplete="off" onChange={(e) => rename(index, e.target.value)} />
             </label>
           ))}
         </fieldset>
