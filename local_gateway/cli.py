@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 
     invoke_ = commands.add_parser("invoke", help="invoke one function with an event, like `sam local invoke`")
     invoke_.add_argument("function", metavar="LogicalId")
-    invoke_.add_argument("--event", "-e", type=Path, help="an event JSON file (default: {})")
+    invoke_.add_argument("--event", "-e", type=Path,
+                         help="an event JSON file (default: the function's sample, events/<module>.json, else {})")
     invoke_.add_argument("--as", dest="as_email", metavar="EMAIL",
                          help="send a fresh access token of this existing user (local only)")
     invoke_.add_argument("--template", type=Path, default=argparse.SUPPRESS)
@@ -264,10 +265,14 @@ def invoke(options: argparse.Namespace) -> int:
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 2
+    event_path: Path | None = options.event or sample_event_path(function)
     try:
-        event: dict[str, Any] = json.loads(options.event.read_text()) if options.event else {}
+        event: dict[str, Any] = json.loads(event_path.read_text()) if event_path else {}
     except (OSError, ValueError) as exc:
-        print(f"Cannot read the event {options.event}: {exc}", file=sys.stderr)
+        print(f"Cannot read the event {event_path}: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(event, dict):
+        print(f"The event {event_path} is not a JSON object", file=sys.stderr)
         return 2
     _log_to_stderr()  # stdout is for the result only
     if options.as_email and _production():
@@ -308,6 +313,12 @@ def invoke(options: argparse.Namespace) -> int:
     print(json.dumps(result, indent=2))
     status = result.get("statusCode", 200) if isinstance(result, dict) else 200
     return 0 if int(status) < 500 else 1
+
+
+def sample_event_path(function: sam.Function) -> Path | None:
+    """events/<module>.json, the function's sample (`python -m local_gateway.samples`), if there is one."""
+    path = ROOT / "events" / f"{function.name}.json"
+    return path if path.is_file() else None
 
 
 async def mint_access_token(email: str) -> str | None:

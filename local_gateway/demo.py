@@ -23,6 +23,7 @@ DEMO_ACCOUNTS = (
 )
 _NAMESPACE = uuid.UUID("5b0f3c1e-7d2a-4c8e-9a41-0d3e6f9b2c77")
 DEPARTURE_OFFSETS = (9, 23, 44, 72, 110)
+SAMPLE_DEPARTURE_OFFSET = 30  # the departure the sample events (events/*.json) name, made once with a fixed id
 
 # title, country, city, days, price in euros, tags, description
 TOURS: tuple[tuple[str, str, str, int, int, tuple[str, ...], str], ...] = (
@@ -107,6 +108,14 @@ def slug_of(title: str) -> str:
     return "-".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split()) + "-demo"
 
 
+def sample_tour_id(index: int = 0) -> uuid.UUID:
+    """The id of the demo tour `TOURS[index]`, whatever the database (ids are derived from slugs)."""
+    return demo_tour_id(slug_of(TOURS[index][0]))
+
+
+SAMPLE_DEPARTURE_ID = uuid.uuid5(_NAMESPACE, "sample-departure")
+
+
 async def load_demo_data(uow: UnitOfWork, *, today: dt.date | None = None) -> None:
     """Restore the demo accounts and make sure the demo catalogue exists and is bookable."""
     for email, password, role, name in DEMO_ACCOUNTS:
@@ -127,6 +136,10 @@ async def load_demo_data(uow: UnitOfWork, *, today: dt.date | None = None) -> No
                 "id": uuid.uuid5(tour_id, (today + dt.timedelta(days=offset)).isoformat()), "tour_id": tour_id,
                 "starts_on": today + dt.timedelta(days=offset), "capacity": 12 + 4 * (n % 3),
             })
+    departures.append({  # the first time only (by id): later loads leave it and its bookings alone
+        "id": SAMPLE_DEPARTURE_ID, "tour_id": sample_tour_id(), "capacity": 16,
+        "starts_on": today + dt.timedelta(days=SAMPLE_DEPARTURE_OFFSET),
+    })
     await uow.session.execute(insert(Tour).values(tours).on_conflict_do_nothing())
     await uow.session.execute(insert(Departure).values(departures).on_conflict_do_nothing())
     await uow.commit()

@@ -12,10 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from local_gateway import events, template as sam
+from local_gateway import demo, events, template as sam
 
 EVENTS_DIR = sam.ROOT / "events"
 SAMPLE_ID = "6f1c2a54-3d1e-4b7a-9c55-0d2f8e9a1b37"
+# Ids the demo data has (local_gateway.demo), so the samples find what they name; any other id is SAMPLE_ID.
+DEMO_IDS = {"tour_id": str(demo.sample_tour_id()), "departure_id": str(demo.SAMPLE_DEPARTURE_ID)}
+# Deleting the tour the other samples read would leave them nothing to find: this one deletes the last demo tour.
+DEMO_IDS_OF = {"DeleteTourFunction": {"tour_id": str(demo.sample_tour_id(-1))}}
+UNMATCHED_PATH = "/v1/no-such-route"  # what the `$default` route's sample asks for
 _TIME = {"time": "22/Nov/2026:12:00:00 +0000", "timeEpoch": 1795348800000}
 
 # Bodies and query strings that work on a fresh database with the demo accounts.
@@ -38,7 +43,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ListDeparturesFunction": {"query": "limit=5"},
     "CreateDepartureFunction": {"body": {"starts_on": "2030-06-01", "capacity": 16}},
     "UpdateDepartureFunction": {"body": {"capacity": 20}},
-    "CreateBookingFunction": {"body": {"departure_id": SAMPLE_ID, "seats": 2, "travellers": ["Ann Lee", "Bo Lee"]},
+    "CreateBookingFunction": {"body": {"departure_id": DEMO_IDS["departure_id"], "seats": 2,
+                                       "travellers": ["Ann Lee", "Bo Lee"]},
                               "headers": [("idempotency-key", "sample-booking-1")]},
     "ListBookingsFunction": {"query": "status=pending&limit=5"},
     "PayBookingFunction": {"body": {"payment_token": "tok_ok"}, "headers": [("idempotency-key", "sample-pay-1")]},
@@ -84,8 +90,11 @@ def sample_event(function: sam.Function) -> dict[str, Any]:
 
 def _http_sample(function: sam.Function, sample: dict[str, Any]) -> dict[str, Any]:
     route = function.routes[0]
-    parameters = {name: SAMPLE_ID for name in re.findall(r"\{([^}+]+)\+?\}", route.path)}
+    ids = DEMO_IDS | DEMO_IDS_OF.get(function.logical_id, {})
+    parameters = {name: ids.get(name, SAMPLE_ID) for name in re.findall(r"\{([^}+]+)\+?\}", route.path)}
     raw_path = re.sub(r"\{([^}+]+)\+?\}", lambda match: parameters[match[1]], route.path)
+    if route.route_key == "$default":
+        raw_path = UNMATCHED_PATH
     headers = [("host", "127.0.0.1:8000"), ("user-agent", "local-gateway-sample"), ("accept", "application/json"),
                *sample.get("headers", [])]
     body = b""

@@ -119,3 +119,12 @@ def test_every_sample_event_is_answered_without_a_5xx(database_url: str, moto_se
             if code != 0:
                 failures.append((args[0], (result or {}).get("statusCode"), stderr[-300:]))
     assert failures == []
+
+
+def test_without_an_event_the_functions_sample_is_sent_and_an_unknown_id_is_named(database_url: str) -> None:
+    (code, result, stderr), (unknown, nothing, message) = invoke_all(("GetHealthFunction",), ("NoSuchFunction",))
+
+    assert code == 0, stderr  # was a crash: no event means events/get_health.json
+    assert result is not None and result["statusCode"] == 200
+    assert (unknown, nothing) == (2, None)
+    assert "No function 'NoSuchFunction' in the template" in message and "GetHealthFunction" in message
