@@ -53,3 +53,31 @@ def test_the_dashboard_covers_what_operators_need() -> None:
             "tourbook_integration_duration_seconds", "tourbook_outgoing_requests_total",
             "tourbook_cold_starts_total", "tourbook_cache_requests_total", "tourbook_bookings_total"
             } <= dashboard_metrics()
+
+
+def test_compose_delivers_notifications_where_the_poller_reads() -> None:
+    from local_gateway import template as sam
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    app_environment = services["gateway"]["environment"]
+    init = (ROOT / "ops" / "localstack" / "init-aws.sh").read_text()
+    template = sam.load()
+    polled = {trigger.queue_name for function in template.functions for trigger in function.queues}
+
+    # The relay finds the queue by the name the poller reads (was a URL of a queue nobody polled)...
+    queue_url = app_environment.get("NOTIFICATIONS_QUEUE_URL")
+    assert queue_url is None or queue_url.rsplit("/", 1)[-1] in polled
+    # ...which LocalStack makes, in the region the app asks (queues were made in us-east-1).
+    assert polled <= set(re.findall(r"create-queue --queue-name (\w+)", init))
+    region = app_environment["AWS_DEFAULT_REGION"]
+    assert services["localstack"]["environment"]["AWS_DEFAULT_REGION"] == region
+    assert f"export AWS_DEFAULT_REGION={region}" in init
+
+
+def test_the_image_gets_no_secrets_state_or_caches() -> None:
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+
+    assert {".env", ".env.*", ".git", ".venv", ".data", "**/__pycache__", "**/*.py[cod]", "**/.pytest_cache",
+            "**/.mypy_cache", "web/node_modules"} <= ignored
