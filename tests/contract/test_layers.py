@@ -33,6 +33,8 @@ def _pinned(path: Path) -> set[str]:
 
 
 LAYER = ROOT / "layers" / "dependencies" / "requirements.txt"
+# What the Lambda runtime itself provides (python3.12+: SnapStart's runtime hooks).
+RUNTIME_PROVIDED = {"snapshot_restore_py"}
 # Functions whose package carries what no layer should: Swagger UI (docs), Alembic (migrate).
 OWN_PACKAGES = {"docs": ROOT / "functions" / "docs", "migrate": ROOT / "functions" / "migrate"}
 
@@ -98,7 +100,7 @@ def test_every_package_the_code_imports_ships_with_it() -> None:
     for path in [*(ROOT / "shared").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
         own = path.parent / "requirements.txt"
         available = layer | (_pinned(own) if path.parent in OWN_PACKAGES.values() else set())
-        for name in _runtime_imports(path) - set(sys.stdlib_module_names) - {"shared", "__future__"}:
+        for name in _runtime_imports(path) - set(sys.stdlib_module_names) - {"shared", "__future__"} - RUNTIME_PROVIDED:
             if not {canonicalize_name(dist) for dist in providers.get(name, [])} & available:
                 missing[f"{path.relative_to(ROOT)}: {name}"] = providers.get(name, ["not installed"])
     assert missing == {}
