@@ -14,6 +14,10 @@ import { formatMoment } from "../../i18n/format";
 const STATUSES = ["open", "in_progress", "resolved", "closed"] as const;
 type Status = (typeof STATUSES)[number];
 type Ticket = components["schemas"]["TicketOut"];
+// The moves the API allows (shared/support/services.py): offering only these keeps a reply from failing on a 409.
+const NEXT: Record<Status, Status[]> = {
+  open: ["in_progress", "closed"], in_progress: ["resolved", "closed"], resolved: ["closed"], closed: [],
+};
 
 export function AdminTicketsPage() {
   const { t } = useTranslation();
@@ -62,23 +66,25 @@ function TicketEditor({ ticket }: { ticket: Ticket }) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const reply = String(form.get("reply")).trim();
-    answer.mutate({ status: form.get("status") as Status, ...(reply ? { reply } : {}) });
+    const status = String(form.get("status") ?? "");
+    answer.mutate({ ...(status ? { status: status as Status } : {}), ...(reply ? { reply } : {}) });
   }
 
   return (
     <article className="ticket-item" aria-labelledby={`ticket-${ticket.id}`}>
       <h2 id={`ticket-${ticket.id}`}>{ticket.subject}</h2>
-      <p>{formatMoment(ticket.created_at, i18n.language)} · {t(`support.statuses.${ticket.status}`)}</p>
+      <p>{formatMoment(ticket.created_at, i18n.language)} · {t("support.status", { status: t(`support.statuses.${ticket.status}`) })}</p>
       <p>{ticket.message}</p>
       <form onSubmit={submit} className="stack" key={ticket.updated_at}>
         <label>{t("support.reply")}<textarea name="reply" defaultValue={ticket.reply ?? ""} maxLength={5000} /></label>
-        <label>{t("bookings.status")}
-          <select name="status" defaultValue={ticket.status === "open" ? "resolved" : ticket.status}>
-            {STATUSES.map((s) => <option key={s} value={s}>{t(`support.statuses.${s}`)}</option>)}
+        <label>{t("admin.newStatus")}
+          <select name="status" defaultValue={NEXT[ticket.status as Status]?.[0] ?? ""}>
+            <option value="">{t("support.keep")}</option>
+            {NEXT[ticket.status as Status]?.map((s) => <option key={s} value={s}>{t(`support.statuses.${s}`)}</option>)}
           </select>
         </label>
         <ProblemMessage error={answer.error} />
-        <button type="submit" disabled={answer.isPending}>{t("admin.answer")}</button>
+        <button type="submit" disabled={answer.isPending || ticket.status === "closed"}>{t("admin.answer")}</button>
       </form>
     </article>
   );

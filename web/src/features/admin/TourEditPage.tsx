@@ -49,7 +49,7 @@ function EditTour({ tourId }: { tourId: string }) {
     <Page title={tour.data.title}>
       <p>
         {tour.data.is_published ? t("admin.published") : t("admin.draft")}
-        {tour.data.is_published && <> · <Link to={`/tours/${tour.data.slug}`}>{t("admin.viewPublic")}</Link></>}
+        {tour.data.is_published && <> · <Link to={`/tours/${tour.data.id}`}>{t("admin.viewPublic")}</Link></>}
       </p>
       {update.isSuccess && <p role="status">{t("account.saved")}</p>}
       <TourForm key={tour.data.updated_at} tour={tour.data} error={update.error} pending={update.isPending}
