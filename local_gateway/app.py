@@ -277,7 +277,7 @@ class GatewayApp:
             send = _with_request_id(scope, send)
             if scope["path"] == "/metrics" and scope["method"] == "GET":
                 await self.metrics(scope, receive, send)
-            elif webapp.serves(scope):
+            elif webapp.serves(scope) and not self.gateway.routes.declares(scope["path"]):  # the template's first
                 await self.web(scope, receive, send)
             elif self.cors is not None and any(name == b"origin" for name, _ in scope["headers"]):
                 await self.cors(scope, receive, send)  # only cross-origin requests get CORS headers

@@ -72,6 +72,10 @@ class RouteTable:
         if self.default is not None:
             self.routes.extend(self.default.methods.values())
 
+    def declares(self, raw_path: str) -> bool:
+        """Whether a route of the template (other than `$default`) is for this path, whatever its method."""
+        return raw_path in self.literal or any(template.regex.match(raw_path) for template in self.templated)
+
     def match(self, method: str, raw_path: str) -> Match | None:
         """The route for a request (path still percent-encoded); None when no path matches.
 

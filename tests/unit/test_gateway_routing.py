@@ -224,13 +224,14 @@ async def test_a_handler_without_mangum_gets_a_lambda_context(client: httpx.Asyn
 
 
 async def test_unknown_path_is_a_404_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/nowhere")
+    response = await client.get("/v1/nowhere")  # an API path: page paths are the web app's
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {
         "type": "https://tourbook.dev/problems/not_found", "status": 404, "code": "not_found", "title": "Not found",
-        "detail": "No route for GET /nowhere", "instance": "/nowhere", "request_id": response.headers["x-request-id"],
+        "detail": "No route for GET /v1/nowhere", "instance": "/v1/nowhere",
+        "request_id": response.headers["x-request-id"],
     }
     assert response.headers["apigw-requestid"] == response.headers["x-request-id"]
 
@@ -283,7 +284,7 @@ async def test_a_text_body_that_is_not_utf8_reaches_the_function_base64_encoded(
 
 async def test_every_answer_names_its_request(client: httpx.AsyncClient) -> None:
     answers = [
-        await client.get("/items/a"), await client.get("/nowhere"), await client.get("/metrics"),
+        await client.get("/items/a"), await client.get("/v1/nowhere"), await client.get("/metrics"),
         await client.get("/items/latest"), await client.get("/broken"),
         await client.options("/items/a", headers={"origin": "https://app.example.com",
                                                   "access-control-request-method": "GET"}),
