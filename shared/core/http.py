@@ -1,4 +1,4 @@
-"""The HTTP adapter: an endpoint coroutine becomes a one-route Starlette app behind Mangum."""
+"""The HTTP adapter: an endpoint coroutine becomes a Starlette app behind Mangum."""
 from __future__ import annotations
 
 import inspect
@@ -15,10 +15,9 @@ from typing import Any, Protocol, TypeVar
 import pydantic
 import pydantic_core
 from mangum import Mangum
-from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from shared.core import errors, logs, metrics, outages, snapstart
@@ -181,7 +180,8 @@ def lambda_handler(
     for model in (spec.body, spec.query, spec.path, spec.response):
         if model is not None:
             model.model_rebuild()  # schemas defer their build (core.schemas.Schema); this endpoint's are built now
-    app = Starlette(routes=[Route("/{path:path}", _Adapter(spec))])
+    # Every path is this function's (the gateway routed it here): no route to match, or miss with a newline in it.
+    app = Router(default=_Adapter(spec), redirect_slashes=False)
     handler = FunctionHandler(app, lifespan="off", text_mime_types=TEXT_TYPES)
     handler.spec = spec
     return handler

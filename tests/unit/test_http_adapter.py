@@ -333,3 +333,10 @@ async def loose(request: http.Request, body: Loose) -> http.Response:
 def test_an_endpoint_whose_body_is_not_an_input_model_is_refused_at_import() -> None:
     with pytest.raises(TypeError, match="body must be a shared.core.schemas.Input model"):
         http.lambda_handler(loose)
+
+
+@pytest.mark.parametrize("value", ["\n", "a\nb", "\r\n"])
+def test_a_path_parameter_with_a_line_break_reaches_the_validation(value: str) -> None:
+    # The function's own router once matched paths with `.*`, which stops at a newline: 404 text/plain.
+    reply = invoke(create, "POST", ROUTE, path={"thing_id": value}, json_body={"name": "kayak"})
+    assert [error["loc"] for error in _problem(reply, 422, "validation_error")["errors"]] == [["path", "thing_id"]]
