@@ -34,6 +34,8 @@ logger = logging.getLogger("tourbook.http")
 M = TypeVar("M", bound=pydantic.BaseModel)
 JSON_TYPES = ("application/json", "application/problem+json")
 FORM_TYPE = "application/x-www-form-urlencoded"
+# A megabyte of unknown fields would otherwise be answered with ~8 MB of errors: beyond what Lambda may return.
+MAX_LISTED_ERRORS = 50
 TEXT_TYPES = ["text/", "application/json", "application/problem+json", "application/javascript", "image/svg+xml"]
 
 
@@ -340,22 +342,24 @@ async def _parse_body(request: Request, model: type[M], accepts_form: bool) -> M
     except pydantic.ValidationError as exc:
         if any(item["type"] == "json_invalid" for item in exc.errors()):
             raise errors.BadRequestError("The body is not valid JSON") from None
-        raise errors.ValidationError(_locate(exc, "body")) from None
+        raise _invalid(exc, "body") from None
 
 
 def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise errors.ValidationError(_locate(exc, where)) from None
+        raise _invalid(exc, where) from None
 
 
-def _locate(exc: pydantic.ValidationError, where: str) -> list[dict[str, Any]]:
+def _invalid(exc: pydantic.ValidationError, where: str) -> errors.ValidationError:
     # `input` is left out on purpose: it may be a password.
-    return [
-        {"loc": [where, *item["loc"]], "msg": item["msg"], "type": item["type"]}
-        for item in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
+    found = exc.errors(include_url=False, include_context=False, include_input=False)
+    listed = [{"loc": [where, *item["loc"]], "msg": item["msg"], "type": item["type"]}
+              for item in found[:MAX_LISTED_ERRORS]]
+    if len(found) <= MAX_LISTED_ERRORS:
+        return errors.ValidationError(listed)
+    return errors.ValidationError(listed, f"{len(found)} fields are invalid; the first {MAX_LISTED_ERRORS} are listed")
 
 
 def _form_fields(encoded: bytes, where: str) -> dict[str, Any]:

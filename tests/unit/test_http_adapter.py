@@ -340,3 +340,11 @@ def test_a_path_parameter_with_a_line_break_reaches_the_validation(value: str) -
     # The function's own router once matched paths with `.*`, which stops at a newline: 404 text/plain.
     reply = invoke(create, "POST", ROUTE, path={"thing_id": value}, json_body={"name": "kayak"})
     assert [error["loc"] for error in _problem(reply, 422, "validation_error")["errors"]] == [["path", "thing_id"]]
+
+
+def test_a_body_of_countless_unknown_fields_lists_the_first_fifty() -> None:
+    body = "{" + ",".join(f'"field{index}": 0' for index in range(60_000)) + "}"
+    reply = _measure(body=body.encode(), headers={"content-type": "application/json"})
+    problem = _problem(reply, 422, "validation_error")
+    assert len(problem["errors"]) == 50 and problem["detail"] == "60001 fields are invalid; the first 50 are listed"
+    assert len(reply.body) < 10_000  # it was ~8 MB for a 1 MiB body: more than a Lambda function may answer
