@@ -65,7 +65,8 @@ class WebApp:
 
 
 def _with_headers(scope: Scope, send: Send) -> Send:
-    immutable = scope["path"].startswith("/assets/")
+    path: str = scope["path"]
+    immutable = path.startswith("/assets/") and ".." not in path.split("/")  # /assets/../index.html is the page
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":

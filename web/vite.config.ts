@@ -19,5 +19,6 @@ export default defineConfig({
     globals: true,
     setupFiles: ["src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    testTimeout: 20_000, // two shared cores: jsdom and user-event are slow here, never hung
   },
 });
