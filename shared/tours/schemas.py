@@ -15,6 +15,7 @@ Currency = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
 ]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+HORIZON_DAYS = 3652  # how far ahead a departure may be planned: ten years
 TourSort = Literal["price", "-price", "rating", "-rating", "starts_on", "-created_at"]
 
 
@@ -114,6 +115,8 @@ TourPage = Page[TourOut]
 
 
 class DepartureCreate(Input):
+    """`starts_on` must be after today (UTC) and at most ten years ahead (422)."""
+
     starts_on: dt.date
     capacity: int = Field(ge=1, le=1000)
     price_cents: int | None = Field(default=None, gt=0, le=100_000_000)
@@ -121,8 +124,12 @@ class DepartureCreate(Input):
     @field_validator("starts_on")
     @classmethod
     def _in_the_future(cls, starts_on: dt.date) -> dt.date:
-        if starts_on <= dt.datetime.now(dt.timezone.utc).date():
+        today = dt.datetime.now(dt.timezone.utc).date()
+        if starts_on <= today:
             raise ValueError("starts_on must be after today (UTC)")
+        # A bound, not only a policy: a trip's last day (and every date computed from it) must exist.
+        if starts_on > today + dt.timedelta(days=HORIZON_DAYS):
+            raise ValueError("starts_on must be at most ten years ahead")
         return starts_on
 
 

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import func, select
 
 from functions.auth import get_me, log_in, register_user
-from functions.bookings import list_bookings
+from functions.bookings import create_booking, list_bookings
 from functions.reviews import list_reviews
-from functions.tours import create_tour, list_departures, list_tours
+from functions.tours import create_departure, create_tour, list_departures, list_tours
 from functions.users import list_logins
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
-from shared.tours.models import Tour
+from shared.tours.models import Departure, Tour
+from shared.tours.schemas import HORIZON_DAYS
 from shared.users.models import User
 from tests.support.accounts import create_account, token_for
 from tests.support.builders import DEFAULT_PASSWORD, unique_email
@@ -217,3 +218,23 @@ def test_a_signed_token_with_malformed_claims_is_401(claims: dict[str, Any]) -> 
     reply = invoke(get_me.handler, "GET", "/v1/auth/me", token=token)
     assert _problem(reply, 401, "unauthorized")["detail"] == "The access token is not valid"
     assert reply.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_departure_is_at_most_ten_years_ahead_and_the_furthest_can_be_booked(admin: str) -> None:
+    # A departure on 9999-12-31 was created, and booking it was a 500 (its last day is past the last date).
+    tour = {"title": "Far tour", "description": "Far.", "country": "Future", "city": "Later", "duration_days": 60,
+            "price_cents": 1_000, "currency": "EUR", "is_published": True}
+    tour_id = invoke(create_tour.handler, "POST", TOURS, token=admin, json_body=tour).json()["id"]
+    route, path = "/v1/tours/{tour_id}/departures", {"tour_id": tour_id}
+    furthest = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=HORIZON_DAYS)
+    for too_far in ("9999-12-31", (furthest + dt.timedelta(days=1)).isoformat()):
+        reply = invoke(create_departure.handler, "POST", route, path=path, token=admin,
+                       json_body={"starts_on": too_far, "capacity": 5})
+        assert _locations(reply) == [["body", "starts_on"]]
+    assert _count(Departure, Departure.tour_id == tour_id) == 0
+    reply = invoke(create_departure.handler, "POST", route, path=path, token=admin,
+                   json_body={"starts_on": furthest.isoformat(), "capacity": 5})
+    assert reply.status == 201, reply.body
+    booked = invoke(create_booking.handler, "POST", "/v1/bookings", token=token_for("user"),
+                    json_body={"departure_id": reply.json()["id"], "seats": 1})
+    assert booked.status == 201, booked.body
