@@ -769,7 +769,10 @@ export interface components {
             /** Code */
             code: string;
         };
-        /** DepartureCreate */
+        /**
+         * DepartureCreate
+         * @description `starts_on` must be after today (UTC) and at most ten years ahead (422).
+         */
         DepartureCreate: {
             /** Capacity */
             capacity: number;
