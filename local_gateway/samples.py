@@ -30,6 +30,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "LogInFunction": {"body": {"email": "user@example.com", "password": "user-password"}},
     "RefreshTokensFunction": {"body": {"refresh_token": "rt_sample-refresh-token-from-a-login"}},
     "LogOutFunction": {"body": {}},
+    "StartSessionFunction": {"body": {"email": "user@example.com", "password": "user-password"}},
+    "RefreshSessionFunction": {"headers": [("x-requested-with", "tourbook"),
+                                           ("cookie", "tb_refresh=rt_sample-refresh-token-from-a-session")]},
+    "EndSessionFunction": {"headers": [("x-requested-with", "tourbook"),
+                                       ("cookie", "tb_refresh=rt_sample-refresh-token-from-a-session")]},
+    "MigrateFunction": {"event": {"revision": "head"}},  # what bin/deploy sends
     "UpdateMeFunction": {"body": {"full_name": "Demo User"}},
     "ListLoginsFunction": {"query": "limit=5"},
     "ListToursFunction": {"query": "country=Portugal&tag=hiking&sort=price&limit=5"},
@@ -65,6 +71,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 def sample_event(function: sam.Function) -> dict[str, Any]:
     sample = SAMPLES.get(function.logical_id, {})
+    if "event" in sample:
+        event: dict[str, Any] = sample["event"]
+        return event
     if function.routes:
         return _http_sample(function, sample)
     if function.schedules:

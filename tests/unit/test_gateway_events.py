@@ -119,3 +119,14 @@ def test_every_function_has_a_sample_event_for_its_route() -> None:
             assert event["routeKey"] in {route.route_key for route in function.routes}
             if event["routeKey"] != "$default":  # that one takes any method
                 assert event["requestContext"]["http"]["method"] == event["routeKey"].split(" ")[0]
+
+
+def test_the_sample_events_are_what_the_generator_writes() -> None:
+    """A hand-edited sample drifts from the generator, which would overwrite it: edit local_gateway/samples.py."""
+    from local_gateway import samples
+
+    stale = [
+        function.name for function in sam.load().functions
+        if json.loads((sam.ROOT / "events" / f"{function.name}.json").read_text()) != samples.sample_event(function)
+    ]
+    assert stale == []
