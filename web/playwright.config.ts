@@ -8,7 +8,8 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   workers: 1,
   reporter: [["list"]],
-  outputDir: "test-results",
+  // Its own folder per run (pytest passes a temporary one): a run clears its output folder as it starts.
+  outputDir: process.env.PLAYWRIGHT_OUTPUT_DIR ?? "test-results",
   use: {
     baseURL: process.env.TOURBOOK_URL ?? "http://127.0.0.1:8000",
     locale: "en-GB",

@@ -64,6 +64,7 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
     await page.getByRole("button", { name: t("booking.submit") }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(t("booking.of", { title: other.title }));
     await page.getByRole("link", { name: t("nav.bookings") }).first().click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(t("bookings.title"));
     const cancelled = page.getByRole("listitem", { name: other.title });
     await checkPage(page, `${language}-my-bookings`);
     await cancelled.getByRole("button").click();
