@@ -21,7 +21,7 @@ from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from shared.core import errors, logs, metrics, outages, snapstart
-from shared.core.schemas import Input
+from shared.core.schemas import Input, numeric_moments
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 
@@ -346,6 +346,10 @@ async def _parse_body(request: Request, model: type[M], accepts_form: bool) -> M
 
 
 def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
+    """Text input (query, form, path), read laxly: "2" is a number there, but never a date."""
+    if moments := numeric_moments(model, data):
+        raise errors.ValidationError([{"loc": [where, name], "msg": "Input should be an ISO 8601 date or time",
+                                       "type": "date_format"} for name in moments])
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import re
+import typing
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
@@ -52,6 +54,34 @@ class Input(Schema):
     def _storable(cls, value: Any) -> Any:
         _check_storable(value)
         return value
+
+
+_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
+
+
+def numeric_moments(model: type[BaseModel], fields: dict[str, Any]) -> list[str]:
+    """The fields of text input (a query string, a form) that hold a number where `model` wants a date or time.
+
+    Read laxly, pydantic takes a number as a Unix time (`date_to=0` was 1970-01-01); the API's dates and times
+    are ISO 8601 only. (JSON bodies are read strictly, which refuses numbers for dates already.)
+    """
+    return [
+        name for name, value in fields.items()
+        if name in model.model_fields and isinstance(value, str) and _NUMBER.fullmatch(value.strip())
+        and _is_moment(_annotation(model, name))
+    ]
+
+
+def _annotation(model: type[BaseModel], name: str) -> Any:
+    return model.model_fields[name].annotation
+
+
+@functools.cache
+def _is_moment(annotation: Any) -> bool:
+    """Whether a field's type is a date or a time, alone or in a union (`dt.date | None`, Annotated...)."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, (dt.date, dt.time))
+    return any(_is_moment(argument) for argument in typing.get_args(annotation))
 
 
 def _check_storable(value: Any) -> None:

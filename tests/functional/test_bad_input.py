@@ -73,6 +73,15 @@ def test_a_group_of_up_to_a_thousand_may_search() -> None:
     assert _locations(_tours("seats=1001")) == [["query", "seats"]]
 
 
+@pytest.mark.parametrize("query", ["date_to=0", "date_from=1767225600", "date_to=12.5", "date_from=-1"])
+def test_a_number_is_no_date_in_a_search(query: str) -> None:
+    """pydantic reads a number as a Unix time (date_to=0 was 1970-01-01, an empty page): the API takes ISO dates."""
+    problem = _problem(_tours(query), 422, "validation_error")
+    assert [(error["loc"], error["type"]) for error in problem["errors"]] == [
+        (["query", query.partition("=")[0]], "date_format")]
+    assert _tours("date_from=2030-01-01&date_to=2030-12-31").status == 200
+
+
 @pytest.mark.parametrize("query", ["q=a%00b", "country=%00", "tag=x%00", "city=a%00"])
 def test_nul_in_a_search_is_422(query: str) -> None:
     problem = _problem(_tours(query), 422, "validation_error")

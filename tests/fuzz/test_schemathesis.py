@@ -9,7 +9,6 @@ at the end; bench/README.md ("Fuzzing") says how to run it alone.
 from __future__ import annotations
 
 import threading
-import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -41,7 +40,6 @@ CHECKS = [
 ]
 
 SUMMARY: Counter[str] = Counter()
-KNOWN: dict[str, str] = {}  # known-open failure -> its first reproduction
 
 
 @pytest.fixture(scope="module")
@@ -110,23 +108,8 @@ def answers_as_documented(case: Any, caller: str, callers: Callers) -> None:
             case.validate_response(response, checks=[check], headers=headers)
         except (AssertionError, FailureGroup):
             SUMMARY[f"failed {check.__name__}"] += 1
-            if (known := _known_open(check, response)) is not None:
-                SUMMARY[f"known open: {known}"] += 1
-                KNOWN.setdefault(known, f"{case.operation.label} as {caller}: {case.as_curl_command()}")
-                continue
             raise
         SUMMARY[f"passed {check.__name__}"] += 1
-
-
-def _known_open(check: Any, response: Any) -> str | None:
-    """Failures of classes being fixed elsewhere (issue 12); each is counted and shown, never hidden. Remove an
-    entry when its fix lands: the tier then fails on it again."""
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(response.request.url).query)
-    if check is openapi_checks.negative_data_rejection and any(
-        value.isdigit() for name in ("date_from", "date_to") for value in query.get(name, [])
-    ):
-        return "a number in a date query parameter is read as a Unix time (date_to=0 is 1970-01-01)"
-    return None
 
 
 @pytest.mark.slow
@@ -154,5 +137,3 @@ def test_zz_summary(capsys: pytest.CaptureFixture[str]) -> None:
     """Not a check: prints what the run above did (pytest -s shows it), for bench/results/fuzz.md."""
     with capsys.disabled():
         print("\nfuzz summary:", ", ".join(f"{key}: {value}" for key, value in sorted(SUMMARY.items())))
-        for known, reproduction in sorted(KNOWN.items()):
-            print(f"known open: {known}\n    {reproduction}")
