@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import update
 
-from shared.bookings import schemas
 from shared.bookings.models import Booking
 from shared.core import metrics, outbox
 from shared.core.orm import utcnow
@@ -30,6 +29,10 @@ def record(uow: UnitOfWork, type: str, booking: Booking) -> None:
 
     async def count() -> None:
         counted(booking)
+
+    # The schemas (their page model is built when the module loads) only when a booking changes: closing an
+    # account or cancelling a departure that has none pays nothing for them.
+    from shared.bookings import schemas
 
     uow.after_commit(count)
     outbox.record(uow, type, aggregate_id=booking.id, user_id=booking.user_id,
