@@ -79,7 +79,7 @@ def run_once(variant: Variant) -> dict[str, float]:
         if report.get("failures"):
             sample["failures"] = len(report["failures"])
         keys = ("import_s", "import_cpu_s", "pre_import_s", "pre_import_cpu_s", "invoke_s", "invoke_cpu_s",
-                "maxrss_kb", "status")
+                "maxrss_kb", "status", "before_snapshot_s", "restore_hooks_s")
         sample.update({key: report[key] for key in keys if key in report})
     return sample
 
