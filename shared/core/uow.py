@@ -1,6 +1,7 @@
 """The unit of work: one session per request; services commit, anything else rolls back."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 AfterCommit = Callable[[], Awaitable[None]]
+logger = logging.getLogger("tourbook.uow")
 
 
 class UnitOfWork:
@@ -58,10 +60,20 @@ class UnitOfWork:
             await self._session.rollback()
 
     async def close(self) -> None:
+        """Give the connection back; one that fails on the way (dropped during the rollback, or left mid-operation
+        by the driver when the server went away) is discarded instead of pooled, and never fails the request,
+        whose answer is already decided."""
         if self._session is not None:
             session, self._session = self._session, None
             self._after_commit.clear()
-            await session.close()
+            try:
+                await session.close()
+            except Exception as exc:
+                logger.warning("a connection failed while closing and was discarded: %s", exc.__class__.__name__)
+                try:
+                    await session.invalidate()
+                except Exception:  # already as broken as it gets: nothing to give back
+                    pass
 
     async def __aenter__(self) -> UnitOfWork:
         return self

@@ -144,3 +144,27 @@ def test_a_queue_consumer_stops_at_an_outage_and_hands_the_rest_back(capsys: pyt
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     (failed,) = [line for line in lines if line["msg"].startswith("record failed")]
     assert failed["level"] == "warning" and failed["message_id"] == "m-2" and "traceback" not in failed
+
+
+class _BrokenOnClose:
+    """A session whose connection the driver left mid-operation: closing it raises, as asyncpg's does."""
+
+    def __init__(self) -> None:
+        self.invalidated = False
+
+    async def close(self) -> None:
+        raise RuntimeError("cannot switch to state 15; another operation (2) is in progress")
+
+    async def invalidate(self) -> None:
+        self.invalidated = True
+
+
+async def test_a_connection_that_fails_while_closing_is_discarded_and_fails_nothing() -> None:
+    """Seen under `pg_ctl stop -m smart`: the rollback of a request that already had its 503 raised in close."""
+    from shared.core.uow import UnitOfWork
+
+    unit, session = UnitOfWork(), _BrokenOnClose()
+    unit._session = session  # type: ignore[assignment]
+    await unit.close()
+    assert session.invalidated
+    await unit.close()  # closed once; a second close has nothing to do
