@@ -4,6 +4,8 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -120,3 +122,34 @@ def test_runtime_matches_the_python_the_tests_run_on() -> None:
     for resource in document["Resources"].values():
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             assert resource["Properties"]["CompatibleRuntimes"] == [runtime]
+
+
+def test_the_web_app_is_a_private_bucket_behind_cloudfront_which_routes_the_api_too() -> None:
+    resources = _raw_template()["Resources"]
+    blocked = resources["WebBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(blocked[name] is True for name in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                                                  "RestrictPublicBuckets"))
+    [grant] = resources["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert grant["Principal"] == {"Service": "cloudfront.amazonaws.com"} and grant["Action"] == "s3:GetObject"
+    assert "AWS:SourceArn" in grant["Condition"]["StringEquals"]  # this distribution only, not any CloudFront
+    config = resources["WebDistribution"]["Properties"]["DistributionConfig"]
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+    assert "OriginAccessControlId" in origins["web"] and "CustomOriginConfig" in origins["api"]
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "web" and default["FunctionAssociations"][0]["EventType"] == "viewer-request"
+    [api] = config["CacheBehaviors"]
+    assert (api["PathPattern"], api["TargetOriginId"]) == ("/v1/*", "api")
+    assert {"POST", "PATCH", "DELETE"} <= set(api["AllowedMethods"])
+    assert "CustomErrorResponses" not in config  # they would turn the API's own 404s into the app's page
+    headers = resources["WebHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert "default-src 'self'" in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_the_spa_fallback_sends_app_routes_to_index_html_and_files_as_they_are() -> None:
+    code = _raw_template()["Resources"]["WebSpaFallback"]["Properties"]["FunctionCode"]
+    uris = ["/", "/tours/lisbon", "/bookings/3f2a/ticket", "/assets/index-3f2a.js", "/favicon.ico"]
+    script = code + f"\nconsole.log(JSON.stringify({json.dumps(uris)}.map(u => handler({{request: {{uri: u}}}}).uri)));"
+    result = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == ["/index.html", "/index.html", "/index.html", "/assets/index-3f2a.js",
+                                         "/favicon.ico"]
