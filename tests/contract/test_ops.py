@@ -81,3 +81,14 @@ def test_the_image_gets_no_secrets_state_or_caches() -> None:
 
     assert {".env", ".env.*", ".git", ".venv", ".data", "**/__pycache__", "**/*.py[cod]", "**/.pytest_cache",
             "**/.mypy_cache", "web/node_modules"} <= ignored
+
+
+def test_the_image_runs_the_lambda_python_and_serves_a_fresh_web_build() -> None:
+    """Compose serves the app too: the image builds web/dist itself (the context leaves any local build out)."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)(?: AS (\w+))?", dockerfile, flags=re.MULTILINE)
+    assert stages[-1][0].startswith("python:3.13"), stages
+    builder = next(name for image, name in stages if image.startswith("node:"))
+    assert "RUN npm ci" in dockerfile and "RUN npm run build" in dockerfile
+    assert f"COPY --from={builder} /app/web/dist /app/web/dist" in dockerfile
+    assert "web/dist" in (ROOT / ".dockerignore").read_text()
