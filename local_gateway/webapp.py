@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pydantic_core
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
@@ -51,7 +52,8 @@ class WebApp:
 
     def __init__(self, dist: Path | None = None) -> None:
         self.dist = dist or Path(os.environ.get("GATEWAY_WEB_DIST") or DIST)
-        self.files = _SinglePageFiles(directory=self.dist, check_dir=False)
+        # Compressed as CloudFront does on AWS (`Compress: true`): the app's JavaScript is ~3x smaller gzipped.
+        self.files = GZipMiddleware(_SinglePageFiles(directory=self.dist, check_dir=False), minimum_size=1024)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not (self.dist / "index.html").is_file():

@@ -35,6 +35,22 @@ def test_pages_get_index_html_uncached_and_hashed_assets_forever(gateway_factory
         assert client.get("/v1/health").json()["checks"]["database"] == "ok"  # the API is still the API
 
 
+def test_assets_are_gzipped_for_browsers_that_accept_it_and_stay_cached_forever(
+    gateway_factory: GatewayFactory, dist: Path,
+) -> None:
+    bundle = "export const catalogue = " + repr(["tour"] * 2000) + ";\n"  # a chunk worth compressing
+    (dist / "assets" / "big-9c8d7e.js").write_text(bundle)
+    with gateway_factory("inprocess", GATEWAY_WEB_DIST=str(dist)) as gateway, gateway.client() as client:
+        zipped = client.get("/assets/big-9c8d7e.js", headers={"accept-encoding": "gzip"})
+        assert (zipped.status_code, zipped.headers["content-encoding"]) == (200, "gzip")
+        assert zipped.text == bundle  # httpx undid the gzip: the same file
+        assert int(zipped.headers["content-length"]) < len(bundle) / 5
+        assert zipped.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert "accept-encoding" in zipped.headers["vary"].lower()
+        plain = client.get("/assets/big-9c8d7e.js", headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.text == bundle
+
+
 def test_every_answer_has_a_strict_content_security_policy(gateway_factory: GatewayFactory, dist: Path) -> None:
     storage = {"AWS_ENDPOINT_URL": "http://127.0.0.1:5999"}
     with gateway_factory("inprocess", GATEWAY_WEB_DIST=str(dist), **storage) as gateway, gateway.client() as client:
