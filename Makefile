@@ -54,7 +54,7 @@ bench: sync ## cold starts, warm invocations, metrics push cost, gateway overhea
 	$(PY) -m bench.run
 
 # -- the web app (web/): built when its sources change, served by the gateway at / -----------------------------
-.PHONY: web web-client web-test
+.PHONY: web web-client web-test web-lock
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
 	web/tsconfig.json web/vite.config.ts
 
@@ -66,6 +66,9 @@ web/dist/.built: web/node_modules/.installed $(WEB_SOURCES)
 	@if command -v npm >/dev/null; then cd web && npm run build && touch dist/.built; fi
 
 web: web/dist/.built ## build the web app (npm ci + vite build) when its sources changed
+
+web-lock: ## after editing web/package.json: npm install, then drop the addresses npm writes into the lock
+	cd web && npm install --no-audit --no-fund && node scripts/lock-without-urls.mjs
 
 web-client: web/node_modules/.installed ## regenerate web/src/api/schema.d.ts from functions/system/openapi.json
 	cd web && npm run client

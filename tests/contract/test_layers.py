@@ -67,8 +67,9 @@ def test_requirements_are_the_runtime_dependencies_only() -> None:
 
 def test_no_tracked_lock_or_requirements_file_names_a_package_index() -> None:
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    files = [name for name in tracked if name.endswith((".lock", "requirements.txt")) or name == "pyproject.toml"]
-    assert "poetry.lock" in files and "uv.lock" not in files
+    files = [name for name in tracked
+             if name.endswith((".lock", "requirements.txt", "package-lock.json")) or name == "pyproject.toml"]
+    assert {"poetry.lock", "web/package-lock.json"} <= set(files) and "uv.lock" not in files
     assert [name for name in files if "://" in (ROOT / name).read_text(encoding="utf-8")] == []
 
 

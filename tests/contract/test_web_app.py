@@ -21,11 +21,13 @@ def test_the_lock_names_no_package_index() -> None:
     packages = lock["packages"]
     assert len(packages) > 100
     assert [name for name, package in packages.items() if "resolved" in package] == []
-    # The only addresses left are where a package asks for funding (npm writes them into the lock).
+    # The only addresses npm writes besides `resolved` are where a package asks for funding...
     for name, package in packages.items():
         addresses = [url for _, url in _urls(package)]
         funding = [url for _, url in _urls(package.get("funding"))]
         assert addresses == funding, f"{name} names an address outside `funding`"
+    # ...and `make web-lock` drops those too: the lock names no address at all.
+    assert _urls(lock) == []
     assert "omit-lockfile-registry-resolved=true" in (WEB / ".npmrc").read_text().splitlines()
 
 
