@@ -5,16 +5,15 @@ import asyncio
 import contextlib
 import logging
 import os
-import uuid
 from pathlib import Path
 from typing import Any, TextIO
 
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.cors import CORSMiddleware
-import pydantic_core
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from local_gateway import events, routing, template as sam, webapp
+from local_gateway.problems import request_id_of, send_problem
 from local_gateway.runtime import FunctionError, Runtime, create_runtime
 from local_gateway.triggers import QueuePoller, Scheduler, provide_queue_urls, sqs_client_factory
 from shared.core import errors, metrics
@@ -47,14 +46,14 @@ class Gateway:
         try:
             match = self.routes.match(method, path)
         except routing.MethodNotAllowed as exc:
-            await _problem(scope, send, errors.MethodNotAllowedError(
+            await send_problem(scope, send, errors.MethodNotAllowedError(
                 exc.allowed, f"{method} is not allowed on {scope['path']}"))
             return
         except routing.Undecodable as exc:
-            await _problem(scope, send, errors.BadRequestError(f"The path cannot be decoded: {exc}"))
+            await send_problem(scope, send, errors.BadRequestError(f"The path cannot be decoded: {exc}"))
             return
         if match is None:
-            await _problem(scope, send, errors.NotFoundError(f"No route for {method} {scope['path']}"))
+            await send_problem(scope, send, errors.NotFoundError(f"No route for {method} {scope['path']}"))
             return
         try:
             body = await _read_body(receive)
@@ -62,7 +61,7 @@ class Gateway:
             return
         except _TooLarge:
             too_large = errors.PayloadTooLargeError(f"The gateway accepts at most {MAX_BODY_BYTES} bytes")
-            await _problem(scope, send, too_large)
+            await send_problem(scope, send, too_large)
             return
         client = scope.get("client")
         source_ip = client[0] if client else "127.0.0.1"
@@ -87,11 +86,11 @@ class Gateway:
             response = events.read_result(result)
         except FunctionError as exc:
             logger.error("%s", exc)
-            await _problem(scope, send, errors.AppError("The function failed"))
+            await send_problem(scope, send, errors.AppError("The function failed"))
             return
         except Exception:
             logger.exception("%s failed", match.route.function.logical_id)
-            await _problem(scope, send, errors.AppError("The function failed"))
+            await send_problem(scope, send, errors.AppError("The function failed"))
             return
         raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
         raw_headers.append((b"content-length", str(len(response.body)).encode()))
@@ -124,20 +123,6 @@ async def _read_body(receive: Receive) -> bytes:
             raise _TooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-async def _problem(scope: Scope, send: Send, error: errors.AppError) -> None:
-    body = pydantic_core.to_json(error.problem(instance=scope["path"], request_id=request_id_of(scope)))
-    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-    headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
-
-
-def request_id_of(scope: Scope) -> str:
-    """The request's id: the event's `requestContext.requestId`, `X-Request-Id` and `apigw-requestid` of its answer."""
-    request_id: str = scope.setdefault("tourbook.gateway_request_id", uuid.uuid4().hex)
-    return request_id
 
 
 def _with_request_id(scope: Scope, send: Send) -> Send:

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import os
-import uuid
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pydantic_core
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.middleware.gzip import GZipMiddleware
@@ -17,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from local_gateway import template as sam
+from local_gateway.problems import send_problem
 from shared.core import errors
 from shared.core.settings import get_settings
 
@@ -66,6 +65,10 @@ class WebApp:
                            if exc.status_code == 404 else errors.AppError(exc.detail))
 
 
+async def _problem(scope: Scope, send: Send, error: errors.AppError) -> None:
+    await send_problem(scope, send, error, [(b"cache-control", b"no-cache"), *security_headers()])
+
+
 def _with_headers(scope: Scope, send: Send) -> Send:
     path: str = scope["path"]
     immutable = path.startswith("/assets/") and ".." not in path.split("/")  # /assets/../index.html is the page
@@ -79,16 +82,6 @@ def _with_headers(scope: Scope, send: Send) -> Send:
         await send(message)
 
     return sending
-
-
-async def _problem(scope: Scope, send: Send, error: errors.AppError) -> None:
-    # The gateway's request id when it named one (the same scope key), so the body and X-Request-Id agree.
-    request_id: str = scope.setdefault("tourbook.gateway_request_id", uuid.uuid4().hex)
-    body = pydantic_core.to_json(error.problem(instance=scope["path"], request_id=request_id))
-    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-               (b"cache-control", b"no-cache"), *security_headers()]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
 def security_headers() -> list[tuple[bytes, bytes]]:
