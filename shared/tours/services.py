@@ -71,8 +71,7 @@ async def delete_tour(uow: UnitOfWork, *, tour_id: uuid.UUID) -> None:
         tour.archived_at, tour.is_published = utcnow(), False
     else:
         await uow.session.delete(tour)
-    await uow.commit()
-    await readmodel.tour_changed(uow, tour_id, departures=True)
+    await _commit(uow, tour_id, seats={})  # its departures closed (their pages change), no seat count did
 
 
 async def list_departures(
