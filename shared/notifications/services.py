@@ -59,6 +59,8 @@ SQS_BATCH = 10
 BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
+DISPATCH_PAUSE_SECONDS = 10.0  # after a failed dispatch, leave the next events to the relay for this long
+_dispatch_paused_until = 0.0
 
 
 class WebhookError(jobs.RetryLater):
@@ -99,6 +101,41 @@ async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
         await _mark_published(uow, sent)  # the commit also releases the rows SQS refused
         published += len(sent)
     return published
+
+
+async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
+    """Right after their commit: publish these events to the queue and mark them published; how many were.
+
+    Never fails the request that wrote them: with SQS or PostgreSQL unreachable the events stay unpublished and the
+    relay sends them on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an
+    outage costs the requests no time). The rows are locked while SQS takes them, so the relay skips them.
+    """
+    global _dispatch_paused_until
+    queue_url = get_settings().notifications_queue_url
+    if not queue_url or time.monotonic() < _dispatch_paused_until:
+        return 0
+    sent: list[OutboxEvent] = []
+    try:
+        batch = list(await uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.id.in_(event_ids), OutboxEvent.published_at.is_(None))
+            .order_by(OutboxEvent.created_at, OutboxEvent.id).with_for_update(skip_locked=True)
+        ))
+        for start in range(0, len(batch), SQS_BATCH):
+            sent += (await _send(queue_url, batch[start:start + SQS_BATCH]))[0]
+        await _mark_published(uow, sent)
+    except Exception as exc:
+        _dispatch_paused_until = time.monotonic() + DISPATCH_PAUSE_SECONDS
+        logger.warning("events not dispatched, the relay will publish them: %s", exc.__class__.__name__,
+                       extra={"events": len(event_ids)})
+        try:
+            if sent:  # what SQS took must not be sent again
+                await _mark_published(uow, sent)
+            else:
+                await uow.rollback()
+        except Exception:
+            await uow.rollback()
+        return 0
+    return len(sent)
 
 
 async def _mark_published(uow: UnitOfWork, events: list[OutboxEvent]) -> None:

@@ -16,7 +16,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from local_gateway import template as sam
 from shared.core.http import FunctionHandler
-from tests.contract.allowances import AWS_FUNCTIONS
+from tests.contract.allowances import AWS_FUNCTIONS, DISPATCHING_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = sam.load(ROOT / "template.yaml")
@@ -108,7 +108,7 @@ def test_only_functions_that_call_aws_have_policies() -> None:
         FUNCTIONS[logical_id].name for logical_id, resource in document["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function" and (resource.get("Properties") or {}).get("Policies")
     }
-    assert with_policies == AWS_FUNCTIONS
+    assert with_policies == AWS_FUNCTIONS | DISPATCHING_FUNCTIONS
     assert not any("Role" in (resource.get("Properties") or {}) for resource in document["Resources"].values()
                    if resource["Type"] == "AWS::Serverless::Function")
 
