@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     mail_local_dir: str = ".data/mail"  # MAIL_BACKEND=local: where captured mail is kept (GET /_local/mail)
     smtp_url: SecretStr | None = None  # smtp://user:pass@host:587 (STARTTLS), smtps://...:465, ?tls=none for Mailpit
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    smtp_ca_file: str | None = None  # certificates of the SMTP server's CA, when not the system's
     email_verification_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     email_verification_max_per_hour: int = Field(default=3, ge=1)
     password_reset_ttl_seconds: int = Field(default=30 * 60, ge=60)

@@ -153,3 +153,19 @@ def test_the_spa_fallback_sends_app_routes_to_index_html_and_files_as_they_are()
     result = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == ["/index.html", "/index.html", "/index.html", "/assets/index-3f2a.js",
                                          "/favicon.ico"]
+
+
+def test_only_the_mail_function_may_send_e_mail_and_only_as_its_identity() -> None:
+    resources = _raw_template()["Resources"]
+    senders = {}
+    for logical_id, resource in resources.items():
+        for policy in (resource.get("Properties") or {}).get("Policies") or []:
+            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+                if any(str(action).startswith("ses:") for action in [statement["Action"]]):
+                    senders[logical_id] = statement
+    assert list(senders) == ["DeliverNotificationsFunction"]
+    statement = senders["DeliverNotificationsFunction"]
+    assert statement["Action"] == "ses:SendEmail"
+    assert "identity/${MailIdentity}" in statement["Resource"].value
+    variables = resources["DeliverNotificationsFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["MAIL_BACKEND"] == "ses"
