@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     mail_backend: Literal["local", "smtp", "ses"] = "local"
     mail_from: str = "Tourbook <no-reply@tourbook.example>"
     mail_local_dir: str = ".data/mail"  # MAIL_BACKEND=local: where captured mail is kept (GET /_local/mail)
+    mail_local_keep: int = Field(default=500, ge=1)  # the newest messages kept there
     smtp_url: SecretStr | None = None  # smtp://user:pass@host:587 (STARTTLS), smtps://...:465, ?tls=none for Mailpit
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     smtp_ca_file: str | None = None  # certificates of the SMTP server's CA, when not the system's

@@ -14,7 +14,6 @@ from typing import Any
 from shared.core.settings import get_settings
 from shared.mail.compose import Mail
 
-KEEP = 500  # the newest messages kept; older ones are removed as new ones arrive
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -32,7 +31,7 @@ def capture(mail: Mail) -> dict[str, Any]:
     partial = directory / f".{name}.partial"
     partial.write_text(json.dumps(item))
     partial.replace(directory / name)  # whole or not at all: a reader never sees half a message
-    for old in sorted(directory.glob("*.json"))[:-KEEP]:
+    for old in sorted(directory.glob("*.json"))[:-get_settings().mail_local_keep]:  # the oldest go
         old.unlink(missing_ok=True)
     return item
 
