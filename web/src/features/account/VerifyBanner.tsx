@@ -14,7 +14,7 @@ export function VerifyBanner() {
   });
   if (!user || user.email_verified) return null;
   return (
-    <aside className="banner" aria-label={t("verify.bannerLabel")}>
+    <div className="banner">
       <p>{t("verify.banner", { email: user.email })}</p>
       {resend.isSuccess ? (
         <p role="status">{t("verify.resent")}</p>
@@ -22,6 +22,6 @@ export function VerifyBanner() {
         <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>{t("verify.resend")}</button>
       )}
       <ProblemMessage error={resend.error} />
-    </aside>
+    </div>
   );
 }
