@@ -275,9 +275,23 @@ def throughput(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def mail(result: dict[str, Any]) -> list[str]:
+    data = result["result"]
+    latency = data["commit_to_captured_s"] or {}
+    return ["## C. Commit → e-mail captured (python -m bench.run --only mail)", "", _machine(result), "",
+            f"{data['rate_per_s']:.0f} bookings/s for {data['seconds']} s (open loop) through `local_gateway serve "
+            f"--mode inprocess` with in-process moto and MAIL_BACKEND=local; {data['bookings']} bookings "
+            f"(statuses {data['statuses']}), {data['mails_captured']} mails captured, {data['mails_missing']} missing; "
+            f"load average {data['loadavg_1m_before']} → {data['loadavg_1m_after']} on {data['cpu_count']} cores.", "",
+            *_table(["median s", "p90 s", "p95 s", "p99 s", "max s", "target p95"],
+                    [[latency.get("median"), latency.get("p90"), latency.get("p95"), latency.get("p99"),
+                      latency.get("max"), f"≤ {data['target_p95_s']} s: {_yes((latency.get('p95') or 1e9) <= 5)}"]]),
+            ""]
+
+
 RENDERERS = {"cold_start": cold_start, "warm": warm, "metrics_push": metrics_push, "gateway": gateway,
              "bookings": bookings, "import_breakdown": import_breakdown, "catalogue": catalogue,
-             "throughput": throughput}
+             "throughput": throughput, "mail": mail}
 
 
 def render() -> str:
@@ -285,7 +299,8 @@ def render() -> str:
     for name, renderer in RENDERERS.items():
         result = read_result(name)
         if result is None:
-            lines += [] if name in ("import_breakdown", "catalogue", "throughput") else [f"## {name}: not run yet", ""]
+            optional = ("import_breakdown", "catalogue", "throughput", "mail")
+            lines += [] if name in optional else [f"## {name}: not run yet", ""]
         elif "skipped" in result:
             lines += [f"## {name}: skipped — {result['skipped']}", ""]
         else:

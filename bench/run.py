@@ -1,7 +1,7 @@
 """python -m bench.run [--only NAME ...]: run the benches, write bench/results/NAME.json and summary.md.
 
 NAME is one of cold_start, warm, metrics_push, gateway, bookings (all five, in that order, by default) or
-import_breakdown, catalogue, throughput, snapstart, layer_size (only when named). Every bench is bounded: fixed
+import_breakdown, catalogue, throughput, snapstart, layer_size, mail (only when named). Every bench is bounded: fixed
 numbers of processes, calls and wrk seconds, and the cold-start rounds stop at a time budget; the default run
 takes about eight minutes.
 """
@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import (bookings, catalogue, cold_start, gateway, import_breakdown, layer_size, report, snapstart,
-                   throughput, warm)
+from bench import (bookings, catalogue, cold_start, gateway, import_breakdown, layer_size, mail, report,
+                   snapstart, throughput, warm)
 from bench.common import PYTHON, ROOT, log, machine, read_result, write_result
 
 BENCHES = ("cold_start", "warm", "metrics_push", "gateway", "bookings")
-EXTRA = ("import_breakdown", "catalogue", "throughput", "snapstart", "layer_size")  # run only when named with --only
+# run only when named with --only
+EXTRA = ("import_breakdown", "catalogue", "throughput", "snapstart", "layer_size", "mail")
 
 
 def _gateway_available() -> bool:
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="catalogue: tour counts, comma-separated (default 10000,100000)")
     parser.add_argument("--cache", action="append", choices=("memory", "redis"),
                         help="throughput: cache of the servers, repeatable (default memory)")
+    parser.add_argument("--mail-seconds", type=int, default=60,
+                        help="mail: seconds of bookings at 20/s (default 60)")
     options = parser.parse_args(argv)
     selected = [name for name in BENCHES + EXTRA if name in (options.only or BENCHES)]
 
@@ -69,13 +72,14 @@ def main(argv: list[str] | None = None) -> int:
                                            seconds=options.seconds),
         "snapstart": lambda: snapstart.run(runs=max(3, options.runs // 3)),
         "layer_size": layer_size.run,
+        "mail": lambda: mail.run(seconds=options.mail_seconds),
         "throughput": lambda: throughput.run(rounds=options.rounds, seconds=options.seconds,
                                              caches=tuple(options.cache or ["memory"])),
     }
     failed = 0
     for name in selected:
         log(f"== {name}")
-        if name in ("gateway", "bookings", "catalogue", "throughput") and not _gateway_available():
+        if name in ("gateway", "bookings", "catalogue", "throughput", "mail") and not _gateway_available():
             write_result(name, {"skipped": "`python -m local_gateway serve --help` does not work yet"})
             log(f"{name}: skipped, the local gateway cannot start yet")
             continue

@@ -12,7 +12,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from local_gateway import events, routing, template as sam, webapp
+from local_gateway import events, mailbox, routing, template as sam, webapp
 from local_gateway.problems import request_id_of, send_problem
 from local_gateway.runtime import FunctionError, Runtime, create_runtime
 from local_gateway.triggers import QueuePoller, Scheduler, provide_queue_urls, sqs_client_factory
@@ -262,6 +262,8 @@ class GatewayApp:
             send = _with_request_id(scope, send)
             if scope["path"] == "/metrics" and scope["method"] == "GET":
                 await self.metrics(scope, receive, send)
+            elif mailbox.serves(scope):  # the local mailbox (MAIL_BACKEND=local)
+                await mailbox.mailbox(scope, receive, send)
             elif webapp.serves(scope) and not self.gateway.routes.declares(scope["path"]):  # the template's first
                 await self.web(scope, receive, send)
             elif self.cors is not None and any(name == b"origin" for name, _ in scope["headers"]):

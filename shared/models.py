@@ -9,4 +9,4 @@ def load_all() -> None:
     from shared.reviews import models as reviews  # noqa: F401
     from shared.support import models as support  # noqa: F401
     from shared.tours import images, models as tours  # noqa: F401
-    from shared.users import logins, models as users  # noqa: F401
+    from shared.users import account_tokens, logins, models as users  # noqa: F401

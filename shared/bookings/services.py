@@ -18,7 +18,7 @@ from sqlalchemy import (
 from shared.bookings import changes, payments, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
-from shared.core import idempotency, pages, snapstart
+from shared.core import idempotency, outbox, pages, snapstart
 from shared.core.idempotency import IdempotencyRecord
 from shared.core.outbox import OutboxEvent
 from shared.core.errors import InvalidStateError, NotFoundError
@@ -107,11 +107,11 @@ async def create_booking(
         note=data.note, total_cents=unit_price * data.seats, currency=currency, status="pending",
         expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), created_at=now, updated_at=now,
     )
-    shown = schemas.BookingOut.model_validate(booking)
+    shown, event_id = schemas.BookingOut.model_validate(booking), uuid.uuid4()
     params = {
         "departure_id": data.departure_id, "today": now.date(), "seats": data.seats,
         **{f"booking_{name}": getattr(booking, name) for name in _BOOKING_COLUMNS},
-        "event_id": uuid.uuid4(), "event_type": "booking.created", "event_aggregate_id": booking.id,
+        "event_id": event_id, "event_type": "booking.created", "event_aggregate_id": booking.id,
         "event_user_id": user.id, "event_payload": shown.model_dump(mode="json"), "event_created_at": now,
     }
     if claim is not None:
@@ -126,6 +126,7 @@ async def create_booking(
         claim.completed = True
     changes.counted(booking)
     await seats.seats_changed({data.departure_id: Seats(taken.seats_left, taken.seats_version)})
+    await outbox.dispatch(uow, [event_id])
     return booking
 
 

@@ -11,6 +11,7 @@ from shared.core.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
 _lock = threading.Lock()
@@ -41,6 +42,10 @@ def s3() -> S3Client:
 
 def sqs() -> SQSClient:
     return _client("sqs")  # type: ignore[no-any-return]
+
+
+def sesv2() -> SESV2Client:
+    return _client("sesv2")  # type: ignore[no-any-return]
 
 
 def reset() -> None:

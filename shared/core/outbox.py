@@ -30,5 +30,25 @@ class OutboxEvent(Base):
 
 def record(uow: UnitOfWork, type: str, *, aggregate_id: uuid.UUID, user_id: uuid.UUID | None,
            payload: dict[str, Any]) -> None:
-    """Add an event to the current transaction: it exists exactly when the change does."""
-    uow.session.add(OutboxEvent(type=type, aggregate_id=aggregate_id, user_id=user_id, payload=payload))
+    """Add an event to the current transaction: it exists exactly when the change does, and it is published
+    as soon as the transaction commits (the relay publishes what that misses)."""
+    event = OutboxEvent(id=uuid.uuid4(), type=type, aggregate_id=aggregate_id, user_id=user_id, payload=payload)
+    uow.session.add(event)
+    if not uow.recorded_events:
+        uow.after_commit(lambda: _dispatch_recorded(uow))
+    uow.recorded_events.append(event.id)
+
+
+async def _dispatch_recorded(uow: UnitOfWork) -> None:
+    events, uow.recorded_events = uow.recorded_events, []
+    await dispatch(uow, events)
+
+
+async def dispatch(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> None:
+    """Publish committed events now (to the notifications queue); what fails stays for the relay."""
+    from shared.core.settings import get_settings
+
+    if event_ids and get_settings().notifications_queue_url:
+        from shared.notifications import services  # only functions that write events: after their commit
+
+        await services.publish_now(uow, event_ids)

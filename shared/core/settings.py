@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # signs webhook requests (HMAC-SHA256)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
+    # Accounts and messages by e-mail (shared/users/account_mail.py, shared/mail/)
+    public_web_url: str = "http://127.0.0.1:8000"  # links in e-mails: <this>/verify-email?token=...
+    mail_backend: Literal["local", "smtp", "ses"] = "local"
+    mail_from: str = "Tourbook <no-reply@tourbook.example>"
+    mail_local_dir: str = ".data/mail"  # MAIL_BACKEND=local: where captured mail is kept (GET /_local/mail)
+    mail_local_keep: int = Field(default=500, ge=1)  # the newest messages kept there
+    smtp_url: SecretStr | None = None  # smtp://user:pass@host:587 (STARTTLS), smtps://...:465, ?tls=none for Mailpit
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    smtp_ca_file: str | None = None  # certificates of the SMTP server's CA, when not the system's
+    email_verification_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    email_verification_max_per_hour: int = Field(default=3, ge=1)
+    password_reset_ttl_seconds: int = Field(default=30 * 60, ge=60)
+    password_reset_max_per_email_ip: int = Field(default=5, ge=1)
+    password_reset_window_seconds: int = Field(default=3600, ge=60)
+    password_reset_answer_seconds: float = Field(default=0.5, ge=0, le=10)  # every answer takes this long
+
     pushgateway_url: str | None = None
     metrics_push_interval_seconds: float = Field(default=15.0, ge=0)
     metrics_push_timeout_seconds: float = 0.2

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ class UnitOfWork:
     def __init__(self) -> None:
         self._session: AsyncSession | None = None
         self._after_commit: list[AfterCommit] = []
+        self.recorded_events: list[uuid.UUID] = []  # outbox events of the current transaction (shared.core.outbox)
 
     @property
     def session(self) -> AsyncSession:
@@ -56,6 +58,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._after_commit.clear()
+        self.recorded_events.clear()
         if self._session is not None:
             await self._session.rollback()
 
@@ -66,6 +69,7 @@ class UnitOfWork:
         if self._session is not None:
             session, self._session = self._session, None
             self._after_commit.clear()
+            self.recorded_events.clear()
             try:
                 await session.close()
             except Exception as exc:

@@ -33,7 +33,7 @@ import random
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -59,10 +59,17 @@ SQS_BATCH = 10
 BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
+WEBHOOK, EMAIL = "webhook", "email"  # the channels (delivery.channel)
+DISPATCH_PAUSE_SECONDS = 10.0  # after a failed dispatch, leave the next events to the relay for this long
+_dispatch_paused_until = 0.0
 
 
 class WebhookError(jobs.RetryLater):
     """The webhook did not take the event; the message is received again later."""
+
+
+class MailError(jobs.RetryLater):
+    """The mail transport did not take the message; the event is received again later."""
 
 
 async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
@@ -99,6 +106,41 @@ async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
         await _mark_published(uow, sent)  # the commit also releases the rows SQS refused
         published += len(sent)
     return published
+
+
+async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
+    """Right after their commit: publish these events to the queue and mark them published; how many were.
+
+    Never fails the request that wrote them: with SQS or PostgreSQL unreachable the events stay unpublished and the
+    relay sends them on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an
+    outage costs the requests no time). The rows are locked while SQS takes them, so the relay skips them.
+    """
+    global _dispatch_paused_until
+    queue_url = get_settings().notifications_queue_url
+    if not queue_url or time.monotonic() < _dispatch_paused_until:
+        return 0
+    sent: list[OutboxEvent] = []
+    try:
+        batch = list(await uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.id.in_(event_ids), OutboxEvent.published_at.is_(None))
+            .order_by(OutboxEvent.created_at, OutboxEvent.id).with_for_update(skip_locked=True)
+        ))
+        for start in range(0, len(batch), SQS_BATCH):
+            sent += (await _send(queue_url, batch[start:start + SQS_BATCH]))[0]
+        await _mark_published(uow, sent)
+    except Exception as exc:
+        _dispatch_paused_until = time.monotonic() + DISPATCH_PAUSE_SECONDS
+        logger.warning("events not dispatched, the relay will publish them: %s", exc.__class__.__name__,
+                       extra={"events": len(event_ids)})
+        try:
+            if sent:  # what SQS took must not be sent again
+                await _mark_published(uow, sent)
+            else:
+                await uow.rollback()
+        except Exception:
+            await uow.rollback()
+        return 0
+    return len(sent)
 
 
 async def _mark_published(uow: UnitOfWork, events: list[OutboxEvent]) -> None:
@@ -144,41 +186,85 @@ async def _send(queue_url: str, events: Sequence[OutboxEvent]) -> tuple[list[Out
 class QueuedEvent:
     id: uuid.UUID
     type: str
+    user_id: uuid.UUID | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_message(body: bytes) -> QueuedEvent:
     try:
         data = json.loads(body)
-        return QueuedEvent(id=uuid.UUID(str(data["id"])), type=str(data["type"]))
+        user_id = uuid.UUID(str(data["user_id"])) if data.get("user_id") else None
+        payload = data.get("payload") or {}
+        if not isinstance(payload, dict):
+            raise TypeError("payload")
+        return QueuedEvent(id=uuid.UUID(str(data["id"])), type=str(data["type"]), user_id=user_id, payload=payload)
     except (ValueError, KeyError, TypeError):
         raise ValueError("The message is not an outbox event") from None
 
 
+def channels(event: QueuedEvent) -> tuple[str, ...]:
+    """Where an event goes: the account e-mails (their tokens sealed in them) only by e-mail, the rest to the
+    webhook and, when there is a template for it, to its user by e-mail."""
+    if event.type.startswith("account."):
+        return (EMAIL,)
+    from shared.mail import messages  # the consumer is the one function that sends mail
+
+    return (WEBHOOK, EMAIL) if messages.sends_mail(event.type) else (WEBHOOK,)
+
+
 async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
-    """Consumer: POST one queued event to the webhook, once per event however often SQS delivers it."""
+    """Consumer: deliver one queued event on each of its channels, once per event and channel however often SQS
+    delivers it. Each channel commits its own delivery row, so a retry skips the channels that already took it."""
     body = str(record.get("body", "")).encode()
     event = parse_message(body)
     attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
-    # Claimed first: a copy of the message delivered at the same time waits on this row, then finds it.
-    claimed = await uow.session.scalar(
-        insert(Delivery).values(event_id=event.id, attempts=attempt).on_conflict_do_nothing()
-        .returning(Delivery.event_id)
-    )
-    if claimed is None:
-        logger.info("event already delivered", extra={"event_id": str(event.id), "event_type": event.type})
-        return
-    settings = get_settings()
-    if settings.webhook_url:
+    for channel in channels(event):
+        # Claimed first: a copy of the message delivered at the same time waits on this row, then finds it.
+        claimed = await uow.session.scalar(
+            insert(Delivery).values(event_id=event.id, channel=channel, attempts=attempt).on_conflict_do_nothing()
+            .returning(Delivery.event_id)
+        )
+        if claimed is None:
+            logger.info("event already delivered", extra={"event_id": str(event.id), "event_type": event.type,
+                                                          "channel": channel})
+            continue
         try:
-            await _post(settings, settings.webhook_url, body, event, attempt)
+            if channel == WEBHOOK:
+                await _deliver_webhook(body, event, attempt)
+            else:
+                await _deliver_email(uow, event)
         except Exception:
             await uow.rollback()
             await _back_off(record, attempt)
             raise
+        await uow.commit()
+
+
+async def _deliver_webhook(body: bytes, event: QueuedEvent, attempt: int) -> None:
+    settings = get_settings()
+    if settings.webhook_url:
+        await _post(settings, settings.webhook_url, body, event, attempt)
     else:
         logger.info("WEBHOOK_URL is not set: the event is recorded as delivered, nothing was sent",
                     extra={"event_id": str(event.id), "event_type": event.type})
-    await uow.commit()
+
+
+async def _deliver_email(uow: UnitOfWork, event: QueuedEvent) -> None:
+    from shared.mail import messages, transports
+
+    mail = await messages.compose(uow, event_type=event.type, user_id=event.user_id, payload=event.payload)
+    if mail is None:
+        logger.info("no e-mail for this event (no active user)",
+                    extra={"event_id": str(event.id), "event_type": event.type})
+        return
+    started = time.perf_counter()
+    try:
+        await asyncio.to_thread(transports.send, mail)
+    except transports.MailError as exc:
+        raise MailError(str(exc)) from exc
+    finally:
+        metrics.observe_integration("mail", get_settings().mail_backend, time.perf_counter() - started)
+    logger.info("e-mail sent", extra={"event_id": str(event.id), "event_type": event.type})
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

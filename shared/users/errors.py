@@ -1,7 +1,7 @@
 """Errors of the users domain."""
 from __future__ import annotations
 
-from shared.core.errors import ConflictError, ForbiddenError
+from shared.core.errors import BadRequestError, ConflictError, ForbiddenError
 
 
 class EmailTakenError(ConflictError):
@@ -14,3 +14,7 @@ class LastAdminError(ConflictError):
 
 class AccountDisabledError(ForbiddenError):
     code, title = "account_disabled", "Account disabled"
+
+
+class InvalidTokenError(BadRequestError):
+    code, title = "invalid_token", "The link is not valid"

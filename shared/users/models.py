@@ -10,11 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.core.orm import Base, created_at, uuid_pk
 
 ROLES = ("user", "admin")
+LOCALES = ("en", "ru")  # the languages of the e-mails (and of the web app)
 
 
 class User(Base):
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('user', 'admin')", name="role"),
+        CheckConstraint("locale IN ('en', 'ru')", name="locale"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -23,9 +27,15 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     avatar_key: Mapped[str | None] = mapped_column(String(300))
+    email_verified: Mapped[bool] = mapped_column(default=False, server_default="false")
+    locale: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     deleted_at: Mapped[dt.datetime | None]
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
 
     @property
     def avatar_url(self) -> str | None:

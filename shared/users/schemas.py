@@ -24,12 +24,15 @@ def _valid_email(value: str) -> str:
 Email = Annotated[str, StringConstraints(min_length=3, max_length=320), AfterValidator(_valid_email),
                   WithJsonSchema({"type": "string", "format": "email", "minLength": 3, "maxLength": 320})]
 FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Locale = Literal["en", "ru"]
+AccountToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class RegisterIn(Input):
     email: Email
     password: Password
     full_name: FullName | None = None
+    locale: Locale = "en"  # the language of the verification e-mail and of every later one
 
 
 class LoginIn(Input):
@@ -55,6 +58,7 @@ class UserUpdate(Patch):
     """A new `password` needs `current_password` too (422 without it, or when it is wrong)."""
 
     full_name: FullName | None = None
+    locale: Locale | None = None
     password: Password | None = None
     current_password: str | None = Field(default=None, max_length=1024)
 
@@ -72,7 +76,30 @@ class UserOut(Output):
     role: Literal["user", "admin"]
     is_active: bool
     avatar_url: str | None = None
+    email_verified: bool
+    locale: Locale
+    has_password: bool
     created_at: UtcDatetime
+
+
+class VerifyEmailIn(Input):
+    token: AccountToken
+
+
+class PasswordResetIn(Input):
+    # Any string that could be an address: validating it would answer unknown and malformed ones differently.
+    email: str = Field(min_length=1, max_length=320, json_schema_extra={"format": "email"})
+
+
+class PasswordResetConfirmIn(Input):
+    token: AccountToken
+    password: Password
+
+
+class AcceptedOut(Output):
+    """202: the request is taken; what it sends (an e-mail) follows."""
+
+    status: Literal["accepted"] = "accepted"
 
 
 class TokensOut(Output):

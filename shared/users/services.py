@@ -22,7 +22,8 @@ from shared.core.orm import utcnow
 from shared.core.schemas import Page, PresignedPost
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
-from shared.users import schemas
+from shared.users import account_mail, schemas
+from shared.users.account_tokens import VERIFY_EMAIL
 from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
 from shared.users.logins import LoginEvent, RefreshToken
 from shared.users.models import TokenFamily, User
@@ -35,8 +36,8 @@ async def register_user(uow: UnitOfWork, *, data: schemas.RegisterIn, ip: str) -
     if count > settings.register_max_per_ip:
         raise RateLimitedError(retry_after, "Too many registrations from this address; try again later")
     user = User(
-        email=data.email.lower(), full_name=data.full_name, role="user",
-        password_hash=await passwords.hash_password(data.password),
+        id=uuid.uuid4(), email=data.email.lower(), full_name=data.full_name, role="user", locale=data.locale,
+        email_verified=False, password_hash=await passwords.hash_password(data.password),
     )
     uow.session.add(user)
     try:
@@ -44,6 +45,7 @@ async def register_user(uow: UnitOfWork, *, data: schemas.RegisterIn, ip: str) -
     except IntegrityError:
         await uow.rollback()
         raise EmailTakenError("An account with this email already exists") from None
+    account_mail.issue(uow, user, VERIFY_EMAIL)
     await uow.commit()
     return user
 
@@ -121,9 +123,11 @@ async def end_session(uow: UnitOfWork, *, refresh_token: str) -> None:
 
 
 async def update_me(uow: UnitOfWork, *, user: User, data: schemas.UserUpdate) -> User:
-    """Change the caller's name or password; a new password signs out every session."""
+    """Change the caller's name, e-mail language or password; a new password signs out every session."""
     if data.full_name is not None:
         user.full_name = data.full_name
+    if data.locale is not None:
+        user.locale = data.locale
     if data.password is not None:
         if not await passwords.verify_password(data.current_password or "", user.password_hash):
             raise ValidationError(
@@ -172,6 +176,7 @@ async def ensure_user(uow: UnitOfWork, *, email: str, password: str, role: str, 
     user.role = role
     user.is_active = True
     user.deleted_at = None
+    user.email_verified = True  # the demo accounts and the admin command's: addresses someone vouched for
     user.password_hash = await passwords.hash_password(password)
     await uow.commit()
     return user

@@ -7,6 +7,13 @@ AWS_FUNCTIONS = frozenset({
     "relay_outbox", "deliver_notifications",
     "get_me", "update_me", "request_avatar", "confirm_avatar", "list_users", "update_user",
 })
+# They write outbox events and publish them to SQS right after the commit (boto3 loads then, not at import).
+DISPATCHING_FUNCTIONS = frozenset({
+    "register_user", "request_email_verification", "request_password_reset", "create_booking", "pay_booking",
+    "cancel_booking", "cancel_departure", "update_ticket", "delete_me", "expire_bookings", "complete_bookings",
+})
+# The one function that sends e-mail: only it may import the mail code (shared.mail, Jinja2).
+MAIL_FUNCTIONS = frozenset({"deliver_notifications"})
 # They hash or check passwords (bcrypt is imported lazily, so even they only load it when called).
 PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "start_session", "update_me"})
 # They serve files: no database, cache or tokens.

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from local_gateway import template as sam
-from tests.contract.allowances import AWS_FUNCTIONS, DOCS_FUNCTIONS, PASSWORD_FUNCTIONS
+from tests.contract.allowances import AWS_FUNCTIONS, DOCS_FUNCTIONS, MAIL_FUNCTIONS, PASSWORD_FUNCTIONS
 from tests.support import requirements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +47,8 @@ def _forbidden(name: str) -> set[str]:
         forbidden |= {"boto3", "botocore", "s3transfer"}
     if name not in PASSWORD_FUNCTIONS:
         forbidden.add("bcrypt")
+    if name not in MAIL_FUNCTIONS:
+        forbidden |= {"jinja2", "markupsafe", "smtplib"}
     if name in DOCS_FUNCTIONS:
         forbidden |= {"sqlalchemy", "asyncpg", "redis", "jwt", "jinja2"}
     return forbidden
@@ -106,6 +108,8 @@ def test_handler_imports_only_what_it_uses(logical_id: str, reports: dict[str, d
     report = reports[logical_id]
     assert "error" not in report, report.get("error")
     assert sorted(_forbidden(function.name) & set(report["packages"])) == []
+    if function.name not in MAIL_FUNCTIONS:  # the mail code (templates, transports) is the consumer's alone
+        assert [file for file in report["files"] if f"{os.sep}shared{os.sep}mail{os.sep}" in file] == []
     # Nothing from the project but the handler itself and the layer's copy of shared/: no other handler.
     own = str(ROOT / function.code_uri / f"{function.name}.py")
     assert [file for file in report["files"] if file.startswith(str(ROOT) + os.sep)] == [own]

@@ -92,3 +92,12 @@ def test_the_image_runs_the_lambda_python_and_serves_a_fresh_web_build() -> None
     assert "RUN npm ci" in dockerfile and "RUN npm run build" in dockerfile
     assert f"COPY --from={builder} /app/web/dist /app/web/dist" in dockerfile
     assert "web/dist" in (ROOT / ".dockerignore").read_text()
+
+
+def test_compose_sends_the_gateways_mail_to_mailpit() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    environment = services["gateway"]["environment"]
+    assert environment["MAIL_BACKEND"] == "smtp"
+    assert environment["SMTP_URL"].startswith("smtp://mailpit:1025")
+    assert services["gateway"]["depends_on"]["mailpit"]["condition"] == "service_healthy"
+    assert "mailpit" in services["mailpit"]["image"]

@@ -16,7 +16,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from local_gateway import template as sam
 from shared.core.http import FunctionHandler
-from tests.contract.allowances import AWS_FUNCTIONS
+from tests.contract.allowances import AWS_FUNCTIONS, DISPATCHING_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = sam.load(ROOT / "template.yaml")
@@ -108,7 +108,7 @@ def test_only_functions_that_call_aws_have_policies() -> None:
         FUNCTIONS[logical_id].name for logical_id, resource in document["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function" and (resource.get("Properties") or {}).get("Policies")
     }
-    assert with_policies == AWS_FUNCTIONS
+    assert with_policies == AWS_FUNCTIONS | DISPATCHING_FUNCTIONS
     assert not any("Role" in (resource.get("Properties") or {}) for resource in document["Resources"].values()
                    if resource["Type"] == "AWS::Serverless::Function")
 
@@ -153,3 +153,19 @@ def test_the_spa_fallback_sends_app_routes_to_index_html_and_files_as_they_are()
     result = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == ["/index.html", "/index.html", "/index.html", "/assets/index-3f2a.js",
                                          "/favicon.ico"]
+
+
+def test_only_the_mail_function_may_send_e_mail_and_only_as_its_identity() -> None:
+    resources = _raw_template()["Resources"]
+    senders = {}
+    for logical_id, resource in resources.items():
+        for policy in (resource.get("Properties") or {}).get("Policies") or []:
+            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+                if any(str(action).startswith("ses:") for action in [statement["Action"]]):
+                    senders[logical_id] = statement
+    assert list(senders) == ["DeliverNotificationsFunction"]
+    statement = senders["DeliverNotificationsFunction"]
+    assert statement["Action"] == "ses:SendEmail"
+    assert "identity/${MailIdentity}" in statement["Resource"].value
+    variables = resources["DeliverNotificationsFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["MAIL_BACKEND"] == "ses"

@@ -60,7 +60,10 @@ def test_register_log_in_refresh_and_log_out(client: httpx.Client) -> None:
     rotated = refreshed.json()
     logout = client.post("/v1/auth/logout", headers=bearer(rotated["access_token"]), json={})
 
-    assert user["email"] == email.lower() and user["role"] == "user" and "password" not in json.dumps(user)
+    assert user["email"] == email.lower() and user["role"] == "user" and user["has_password"] is True
+    # No password, nor its hash, in any field (`has_password` is the one field that names it).
+    assert not {key for key in user if "password" in key} - {"has_password"}
+    assert "$2b$" not in json.dumps(user) and PASSWORD not in json.dumps(user)
     assert json_login["token_type"] == "bearer" and json_login["expires_in"] > 0
     assert form.status_code == 200 and form.json()["refresh_token"] != json_login["refresh_token"]
     assert me.status_code == 200 and me.json()["id"] == user["id"]

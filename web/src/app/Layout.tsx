@@ -2,6 +2,7 @@ import { useTranslation } from "react-i18next";
 import { NavLink, Outlet, useNavigate, useNavigation } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { signOut } from "../api/session";
+import { VerifyBanner } from "../features/account/VerifyBanner";
 import { LANGUAGES, switchLanguage, type Language } from "../i18n";
 import { useMe } from "./session";
 
@@ -53,6 +54,7 @@ export function Layout() {
       </header>
       <main id="main" aria-busy={navigation.state === "loading"}>
         {navigation.state === "loading" && <p role="status" className="loading">{t("common.loading")}</p>}
+        <VerifyBanner />
         <Outlet />
       </main>
     </>

@@ -41,6 +41,7 @@ export function SignInPage() {
         <ProblemMessage error={session.error} />
         <button type="submit" disabled={session.isPending}>{t("auth.signIn")}</button>
       </form>
+      <p><Link to="/forgot-password">{t("recovery.forgotLink")}</Link></p>
       <p><Link to="/sign-up">{t("auth.noAccount")}</Link></p>
     </Page>
   );

@@ -8,10 +8,10 @@ import { signIn } from "../../api/session";
 import { Page } from "../../components/Page";
 import { ProblemMessage } from "../../components/ProblemMessage";
 
-type Account = { email: string; password: string; full_name?: string };
+type Account = { email: string; password: string; full_name?: string; locale: "en" | "ru" };
 
 export function SignUpPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const register = useMutation({
     mutationFn: async (account: Account) => {
@@ -29,6 +29,7 @@ export function SignUpPage() {
     register.mutate({
       email: String(form.get("email")),
       password: String(form.get("password")),
+      locale: i18n.language === "ru" ? "ru" : "en", // the e-mails speak the language the account was made in
       ...(name ? { full_name: name } : {}),
     });
   }
