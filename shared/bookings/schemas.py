@@ -54,6 +54,9 @@ class BookingOut(Output):
     total_cents: int
     currency: str
     status: Status
+    paid_cents: int
+    refunded_cents: int
+    payment_method: Literal["card", "offline"] | None
     expires_at: UtcDatetime | None
     checked_in_at: UtcDatetime | None
     created_at: UtcDatetime

@@ -15,7 +15,7 @@ from sqlalchemy import (
     CTE, Date, Executable, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
 )
 
-from shared.bookings import changes, payments, schemas, tickets
+from shared.bookings import changes, payments, refunds, schemas, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
 from shared.core import idempotency, pages, snapstart
@@ -34,7 +34,8 @@ PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
 JOB_BATCH = 500
 
 _BOOKING_COLUMNS = ("id", "user_id", "tour_id", "departure_id", "starts_on", "ends_on", "seats", "travellers", "note",
-                    "total_cents", "currency", "status", "expires_at", "created_at", "updated_at")
+                    "total_cents", "currency", "status", "expires_at", "paid_cents", "refunded_cents",
+                    "payment_method", "version", "created_at", "updated_at")
 _EVENT_COLUMNS = ("id", "type", "aggregate_id", "user_id", "payload", "created_at")
 
 
@@ -105,7 +106,8 @@ async def create_booking(
         id=uuid.uuid4(), user_id=user.id, tour_id=tour_id, departure_id=data.departure_id, starts_on=starts_on,
         ends_on=starts_on + dt.timedelta(days=days - 1), seats=data.seats, travellers=data.travellers,
         note=data.note, total_cents=unit_price * data.seats, currency=currency, status="pending",
-        expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), created_at=now, updated_at=now,
+        expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), paid_cents=0, refunded_cents=0,
+        payment_method=None, version=1, created_at=now, updated_at=now,
     )
     shown = schemas.BookingOut.model_validate(booking)
     params = {
@@ -177,6 +179,7 @@ async def pay_booking(
         await uow.commit()
         raise PaymentDeclinedError(charge.reason or "The payment was declined")
     booking.status, booking.expires_at, booking.payment_reference = "confirmed", None, charge.reference
+    booking.paid_cents, booking.payment_method, booking.version = amount, "card", booking.version + 1
     booking.updated_at = utcnow()
     changes.record(uow, "booking.confirmed", booking)
     await idempotency.complete(uow, claim, status=200, body=_body(booking))
@@ -185,7 +188,8 @@ async def pay_booking(
 
 
 async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> Booking:
-    """Cancel a pending or confirmed booking and give its seats back, in one transaction."""
+    """Cancel a pending or confirmed booking and give its seats back, in one transaction; a paid one is refunded
+    by `REFUND_POLICY` (an admin's cancellation in full)."""
     booking = await _for_update(uow, booking_id, caller, owner_only=False)
     if booking.status not in HOLDING:
         raise InvalidStateError(f"A {booking.status} booking cannot be cancelled")
@@ -194,9 +198,14 @@ async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID
             raise InvalidStateError("A checked-in booking cannot be cancelled")
         if booking.starts_on <= utcnow().date():
             raise InvalidStateError("The trip has started: the booking can no longer be cancelled")
-    left = await changes.release(uow, [booking], "cancelled", "booking.cancelled")
+    by_admin = caller.role == "admin"
+    released = await changes.release(
+        uow, [booking], "cancelled", "booking.cancelled", reason="admin_cancel" if by_admin else "cancel",
+        refund=refunds.in_full if by_admin else lambda held: refunds.by_policy(held, held.total_cents),
+    )
     await uow.commit()
-    await seats.seats_changed(left)
+    await seats.seats_changed(released.left)
+    await refunds.settle(uow, released.refunds)
     return booking
 
 
@@ -226,9 +235,9 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
         ))
         if not batch:
             return done
-        left = await changes.release(uow, batch, becomes, event)
+        released = await changes.release(uow, batch, becomes, event)
         await uow.commit()
-        await seats.seats_changed(left)
+        await seats.seats_changed(released.left)
         done += len(batch)
 
 

@@ -720,6 +720,12 @@ export interface components {
             id: string;
             /** Note */
             note: string | null;
+            /** Paid Cents */
+            paid_cents: number;
+            /** Payment Method */
+            payment_method: ("card" | "offline") | null;
+            /** Refunded Cents */
+            refunded_cents: number;
             /** Seats */
             seats: number;
             /**
