@@ -18,3 +18,7 @@ class PaymentDeclinedError(AppError):
 
 class AlreadyCheckedInError(ConflictError):
     code, title = "already_checked_in", "Already checked in"
+
+
+class PaymentRequiredError(ConflictError):
+    code, title = "payment_required", "The change costs more: a payment_token is needed"

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+from shared.core.schemas import Input, Output, Page, PageQuery, Patch, UtcDatetime
 
 Status = Literal["pending", "confirmed", "cancelled", "expired", "completed"]
 Traveller = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -26,6 +26,16 @@ class BookingCreate(Input):
         if len(self.travellers) > self.seats:
             raise ValueError("more travellers than seats")
         return self
+
+
+class BookingUpdate(Patch):
+    """Leave a field out to keep it. A confirmed booking whose new total is higher needs `payment_token`."""
+
+    seats: int | None = Field(default=None, ge=1, le=10)
+    travellers: list[Traveller] | None = Field(default=None, max_length=10)
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    departure_id: uuid.UUID | None = None
+    payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 class PaymentIn(Input):

@@ -123,7 +123,7 @@ async def create_booking(
     # statement inserts nothing either.
     taken = await uow.commit_alone(statements.book if claim is None else statements.book_and_store, params)
     if taken is None:
-        await _refuse(uow, data, today=now.date())
+        await refuse(uow, data.departure_id, today=now.date())
     if claim is not None:
         claim.completed = True
     changes.counted(booking)
@@ -158,7 +158,7 @@ async def pay_booking(
 ) -> Booking:
     """Pay a pending, unexpired booking; no transaction or lock is held while the provider works."""
     now = utcnow()
-    booking = await _for_update(uow, booking_id, caller, owner_only=True)
+    booking = await for_update(uow, booking_id, caller, owner_only=True)
     if booking.status != "pending" or booking.expires_at is None or booking.expires_at <= now:
         raise InvalidStateError(f"A {booking.status} booking cannot be paid" if booking.status != "pending"
                                 else "The hold on these seats has expired")
@@ -173,7 +173,7 @@ async def pay_booking(
         idempotency_key=f"{booking_id}:{data.payment_token}",
     )
 
-    booking = await _for_update(uow, booking_id, caller, owner_only=True)
+    booking = await for_update(uow, booking_id, caller, owner_only=True)
     booking.payment_started_at = None
     if not charge.approved:
         await uow.commit()
@@ -182,7 +182,7 @@ async def pay_booking(
     booking.paid_cents, booking.payment_method, booking.version = amount, "card", booking.version + 1
     booking.updated_at = utcnow()
     changes.record(uow, "booking.confirmed", booking)
-    await idempotency.complete(uow, claim, status=200, body=_body(booking))
+    await idempotency.complete(uow, claim, status=200, body=body(booking))
     await uow.commit()
     return booking
 
@@ -190,7 +190,7 @@ async def pay_booking(
 async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> Booking:
     """Cancel a pending or confirmed booking and give its seats back, in one transaction; a paid one is refunded
     by `REFUND_POLICY` (an admin's cancellation in full)."""
-    booking = await _for_update(uow, booking_id, caller, owner_only=False)
+    booking = await for_update(uow, booking_id, caller, owner_only=False)
     if booking.status not in HOLDING:
         raise InvalidStateError(f"A {booking.status} booking cannot be cancelled")
     if caller.role != "admin":
@@ -241,11 +241,11 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
         done += len(batch)
 
 
-async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.date) -> NoReturn:
+async def refuse(uow: UnitOfWork, departure_id: uuid.UUID, *, today: dt.date) -> NoReturn:
     """Why the seats could not be taken: unknown, closed or sold out."""
     found = (await uow.session.execute(
         select(Departure, Tour.is_published).join(Tour, Tour.id == Departure.tour_id)
-        .where(Departure.id == data.departure_id)
+        .where(Departure.id == departure_id)
     )).one_or_none()
     if found is None or not found[1]:
         raise NotFoundError("No such departure")
@@ -255,7 +255,7 @@ async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.dat
     raise SoldOutError(f"Only {departure.seats_left} seats left", extra={"seats_left": departure.seats_left})
 
 
-async def _for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, owner_only: bool) -> Booking:
+async def for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, owner_only: bool) -> Booking:
     booking = await uow.session.scalar(
         select(Booking).where(Booking.id == booking_id).with_for_update().execution_options(populate_existing=True)
     )
@@ -265,7 +265,7 @@ async def _for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, o
     return booking
 
 
-def _body(booking: Booking) -> bytes:
+def body(booking: Booking) -> bytes:
     return schemas.BookingOut.model_validate(booking).model_dump_json().encode()
 
 
