@@ -57,6 +57,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "UpdateBookingFunction": {"body": {"seats": 3, "travellers": ["Ann Lee", "Bo Lee", "Cy Lee"]},
                               "headers": [("idempotency-key", "sample-change-1")]},
     "ListAllBookingsFunction": {"query": "limit=5"},
+    "CreateAdminBookingFunction": {"body": {"user_id": SAMPLE_ID, "departure_id": DEMO_IDS["departure_id"],
+                                            "seats": 1, "paid_offline": True}},
     "CheckInFunction": {"body": {"code": "sample-check-in-code"}},
     # A message as the outbox relay writes it (shared.notifications.services.message_body).
     "DeliverNotificationsFunction": {

@@ -28,6 +28,13 @@ class BookingCreate(Input):
         return self
 
 
+class AdminBookingCreate(BookingCreate):
+    """A booking an admin makes for a user; `paid_offline` confirms it at once (paid at the desk)."""
+
+    user_id: uuid.UUID
+    paid_offline: bool = False
+
+
 class BookingUpdate(Patch):
     """Leave a field out to keep it. A confirmed booking whose new total is higher needs `payment_token`."""
 

@@ -93,9 +93,13 @@ def _booking_statements() -> _BookingStatements:
 
 
 async def create_booking(
-    uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None
+    uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None,
+    paid_offline: bool = False,
 ) -> Booking:
-    """Hold seats on a departure for the hold time; the price is computed here, never sent."""
+    """Hold seats on a departure for the hold time; the price is computed here, never sent.
+
+    `paid_offline` (admins): the booking is confirmed at once, paid outside the provider.
+    """
     now = utcnow()
     statements = _booking_statements()
     offer = (await uow.session.execute(statements.offer, {"departure_id": data.departure_id})).one_or_none()
@@ -109,6 +113,9 @@ async def create_booking(
         expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), paid_cents=0, refunded_cents=0,
         payment_method=None, version=1, created_at=now, updated_at=now,
     )
+    if paid_offline:
+        booking.status, booking.expires_at = "confirmed", None
+        booking.paid_cents, booking.payment_method = booking.total_cents, "offline"
     shown = schemas.BookingOut.model_validate(booking)
     params = {
         "departure_id": data.departure_id, "today": now.date(), "seats": data.seats,
@@ -129,6 +136,17 @@ async def create_booking(
     changes.counted(booking)
     await seats.seats_changed({data.departure_id: Seats(taken.seats_left, taken.seats_version)})
     return booking
+
+
+async def create_booking_for(
+    uow: UnitOfWork, *, data: schemas.AdminBookingCreate, claim: idempotency.Claim | None = None
+) -> Booking:
+    """An admin books for a user (an active account), held like any booking or confirmed when paid offline."""
+    user = await uow.session.scalar(select(User).where(User.id == data.user_id, User.is_active,
+                                                       User.deleted_at.is_(None)))
+    if user is None:
+        raise NotFoundError("No such user")
+    return await create_booking(uow, user=user, data=data, claim=claim, paid_offline=data.paid_offline)
 
 
 async def get_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> Booking:

@@ -115,3 +115,31 @@ def test_only_the_owner_changes_a_booking_and_only_while_it_holds_seats(
     from tests.functional.test_bookings_handlers import _cancel
     assert _cancel(user, booking["id"]).status == 200
     _problem(_change(user, booking["id"], note="late"), 409, "invalid_state")
+
+
+# -- admin bookings ------------------------------------------------------------------------------------------
+
+
+def _admin_book(caller: Caller, **fields: Any) -> Reply:
+    from functions.admin import create_admin_booking
+
+    return invoke(create_admin_booking.handler, "POST", "/v1/admin/bookings", token=caller.token, json_body=fields)
+
+
+def test_an_admin_books_for_a_traveller_held_or_paid_at_the_desk(admin: Caller, user: Caller) -> None:
+    departure = _departure(admin, capacity=4)
+    held = _admin_book(admin, user_id=user.id, departure_id=departure["id"], seats=1, travellers=["Ann"])
+    assert held.status == 201, held.body
+    assert (held.json()["user_id"], held.json()["status"], held.json()["paid_cents"]) == (user.id, "pending", 0)
+    assert held.json()["expires_at"] is not None
+    paid = _admin_book(admin, user_id=user.id, departure_id=departure["id"], seats=2, paid_offline=True).json()
+    assert (paid["status"], paid["paid_cents"], paid["payment_method"], paid["expires_at"]) == (
+        "confirmed", 90_000, "offline", None)
+    assert _get(user, paid["id"]).json()["status"] == "confirmed"  # the traveller sees it as theirs
+    assert _seats_left(departure) == 1
+    _problem(_admin_book(admin, user_id=user.id, departure_id=departure["id"], seats=2), 409, "sold_out")
+    _problem(_admin_book(admin, user_id=str(uuid.uuid4()), departure_id=departure["id"], seats=1), 404, "not_found")
+    _problem(_admin_book(user, user_id=user.id, departure_id=departure["id"], seats=1), 403, "forbidden")
+    from tests.functional.test_bookings_handlers import _cancel
+    cancelled = _cancel(admin, paid["id"]).json()
+    assert (cancelled["status"], cancelled["refunded_cents"]) == ("cancelled", 90_000)
