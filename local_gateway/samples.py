@@ -56,6 +56,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "PayBookingFunction": {"body": {"payment_token": "tok_ok"}, "headers": [("idempotency-key", "sample-pay-1")]},
     "UpdateBookingFunction": {"body": {"seats": 3, "travellers": ["Ann Lee", "Bo Lee", "Cy Lee"]},
                               "headers": [("idempotency-key", "sample-change-1")]},
+    "JoinWaitlistFunction": {"body": {"seats": 2}},
+    "ListWaitlistFunction": {"query": "limit=5"},
     "ListAllBookingsFunction": {"query": "limit=5"},
     "CreateAdminBookingFunction": {"body": {"user_id": SAMPLE_ID, "departure_id": DEMO_IDS["departure_id"],
                                             "seats": 1, "paid_offline": True}},

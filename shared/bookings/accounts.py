@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.bookings import changes, refunds
+from shared.bookings import changes, refunds, waitlist
 from shared.bookings.models import HOLDING, Booking
 from shared.core.orm import utcnow
 from shared.core.uow import UnitOfWork
@@ -20,6 +20,7 @@ async def close_account(uow: UnitOfWork, *, user: User) -> None:
     ))
     released = await changes.release(uow, future, "cancelled", "booking.cancelled",
                                      refund=lambda held: refunds.by_policy(held, held.total_cents))
+    offered = await waitlist.offer_freed(uow, released.left)
     await user_services.delete_me(uow, user=user)  # commits
-    await seats.seats_changed(released.left)
+    await seats.seats_changed(released.left | offered)
     await refunds.settle(uow, released.refunds)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from shared.bookings import changes, refunds
-from shared.bookings.models import HOLDING, Booking
+from shared.bookings.models import HOLDING, Booking, WaitlistEntry
 from shared.core.errors import NotFoundError
 from shared.core.uow import UnitOfWork
 from shared.tours import readmodel, seats
@@ -31,6 +31,8 @@ async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
     released = await changes.release(uow, bookings, "cancelled", "booking.cancelled", reason="departure_cancelled",
                                      refund=refunds.in_full)
     departure.status = "cancelled"
+    await uow.session.execute(delete(WaitlistEntry).where(WaitlistEntry.departure_id == departure_id,
+                                                          WaitlistEntry.status == "waiting"))
     await uow.commit()
     await readmodel.tour_changed(uow, departure.tour_id, departures=True)
     await seats.seats_changed(released.left or {departure_id: seats.Seats(departure.seats_left,

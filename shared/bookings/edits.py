@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from shared.bookings import changes, payments, refunds, schemas, services
+from shared.bookings import changes, payments, refunds, schemas, services, waitlist
 from shared.bookings.errors import PaymentDeclinedError, PaymentRequiredError, SoldOutError
 from shared.bookings.models import HOLDING, Booking, Refund
 from shared.core import idempotency
@@ -65,6 +65,8 @@ async def change_booking(
         try:
             async with uow.session.begin_nested():  # the seats move together or not at all
                 left = await _move_seats(uow, booking, plan, now.date())
+            if plan.departure_id != booking.departure_id or plan.seats < booking.seats:
+                left |= await waitlist.offer_freed(uow, [booking.departure_id])
         except AppError:
             if charged:  # the seats went while the provider worked: the difference goes back in full
                 await _give_back(uow, booking, charged)

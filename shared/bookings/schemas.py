@@ -45,6 +45,10 @@ class BookingUpdate(Patch):
     payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
+class WaitlistJoin(Input):
+    seats: int = Field(ge=1, le=10)
+
+
 class PaymentIn(Input):
     payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -91,3 +95,18 @@ class BookingTicketOut(Output):
 
 class CheckInIn(Input):
     code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class WaitlistEntryOut(Output):
+    """`position` counts from 1 among the departure's waiting entries; null once offered (see `booking_id`)."""
+
+    id: uuid.UUID
+    departure_id: uuid.UUID
+    seats: int
+    position: int | None
+    status: Literal["waiting", "offered"]
+    booking_id: uuid.UUID | None
+    created_at: UtcDatetime
+
+
+WaitlistPage = Page[WaitlistEntryOut]

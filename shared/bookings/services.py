@@ -15,7 +15,7 @@ from sqlalchemy import (
     CTE, Date, Executable, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
 )
 
-from shared.bookings import changes, payments, refunds, schemas, tickets
+from shared.bookings import changes, payments, refunds, schemas, tickets, waitlist
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
 from shared.core import idempotency, pages, snapstart
@@ -221,8 +221,9 @@ async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID
         uow, [booking], "cancelled", "booking.cancelled", reason="admin_cancel" if by_admin else "cancel",
         refund=refunds.in_full if by_admin else lambda held: refunds.by_policy(held, held.total_cents),
     )
+    offered = await waitlist.offer_freed(uow, released.left)
     await uow.commit()
-    await seats.seats_changed(released.left)
+    await seats.seats_changed(released.left | offered)
     await refunds.settle(uow, released.refunds)
     return booking
 
@@ -234,7 +235,7 @@ async def expire_pending(uow: UnitOfWork, *, now: dt.datetime | None = None) -> 
         Booking.status == "pending", Booking.expires_at < now,
         (Booking.payment_started_at.is_(None)) | (Booking.payment_started_at < now - PAYMENT_LOCK),
     )
-    return await _run_job(uow, due, "pending", "expired", "booking.expired")
+    return await _run_job(uow, due, "pending", "expired", "booking.expired", offer=True)
 
 
 async def complete_finished(uow: UnitOfWork, *, today: dt.date | None = None) -> int:
@@ -243,7 +244,8 @@ async def complete_finished(uow: UnitOfWork, *, today: dt.date | None = None) ->
     return await _run_job(uow, due, "confirmed", "completed", "booking.completed")
 
 
-async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: str, event: str) -> int:
+async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: str, event: str, *,
+                   offer: bool = False) -> int:
     done = 0
     while True:
         # SKIP LOCKED: a second run at the same time takes other rows, never the same ones twice.
@@ -254,8 +256,9 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
         if not batch:
             return done
         released = await changes.release(uow, batch, becomes, event)
+        offered = await waitlist.offer_freed(uow, released.left) if offer else {}  # expired offers pass on
         await uow.commit()
-        await seats.seats_changed(released.left)
+        await seats.seats_changed(released.left | offered)
         done += len(batch)
 
 

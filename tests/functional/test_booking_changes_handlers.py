@@ -143,3 +143,41 @@ def test_an_admin_books_for_a_traveller_held_or_paid_at_the_desk(admin: Caller, 
     from tests.functional.test_bookings_handlers import _cancel
     cancelled = _cancel(admin, paid["id"]).json()
     assert (cancelled["status"], cancelled["refunded_cents"]) == ("cancelled", 90_000)
+
+
+# -- the waitlist --------------------------------------------------------------------------------------------
+
+
+def test_a_traveller_waits_for_a_sold_out_date_and_gets_the_seats_someone_gives_back(
+    admin: Caller, user: Caller, other: Caller
+) -> None:
+    from functions.bookings import join_waitlist, leave_waitlist, list_waitlist
+    from tests.functional.test_bookings_handlers import _cancel
+
+    departure = _departure(admin, capacity=2)
+    booking = _booked(other, departure["id"], 2)
+    path = "/v1/departures/{departure_id}/waitlist"
+    too_many = invoke(join_waitlist.handler, "POST", path, path={"departure_id": departure["id"]},
+                      token=user.token, json_body={"seats": 11})
+    _problem(too_many, 422, "validation_error")
+    joined = invoke(join_waitlist.handler, "POST", path, path={"departure_id": departure["id"]}, token=user.token,
+                    json_body={"seats": 2})
+    assert joined.status == 201, joined.body
+    assert {key: joined.json()[key] for key in ("departure_id", "seats", "position", "status")} == {
+        "departure_id": departure["id"], "seats": 2, "position": 1, "status": "waiting"}
+    again = invoke(join_waitlist.handler, "POST", path, path={"departure_id": departure["id"]}, token=user.token,
+                   json_body={"seats": 1})
+    _problem(again, 409, "already_waitlisted")
+    assert _cancel(other, booking["id"]).status == 200
+    mine = invoke(list_waitlist.handler, "GET", "/v1/users/me/waitlist", token=user.token)
+    assert mine.status == 200, mine.body
+    [entry] = [item for item in mine.json()["items"] if item["id"] == joined.json()["id"]]
+    assert (entry["status"], entry["position"]) == ("offered", None)
+    offer = _get(user, entry["booking_id"]).json()
+    assert (offer["status"], offer["seats"], offer["departure_id"]) == ("pending", 2, departure["id"])
+    left = invoke(leave_waitlist.handler, "DELETE", "/v1/waitlist/{entry_id}", path={"entry_id": entry["id"]},
+                  token=user.token)
+    _problem(left, 409, "invalid_state")
+    stranger = invoke(leave_waitlist.handler, "DELETE", "/v1/waitlist/{entry_id}", path={"entry_id": entry["id"]},
+                      token=other.token)
+    _problem(stranger, 404, "not_found")
