@@ -105,6 +105,19 @@ def test_a_move_retried_with_its_key_changes_nothing_twice(admin: Caller, user: 
     _problem(_change(user, booking["id"], key="move-1", seats=2), 422, "idempotency_key_reused")
 
 
+def test_a_refunding_shrink_retried_with_its_key_refunds_once(admin: Caller, user: Caller) -> None:
+    departure = _departure(admin)
+    booking = _booked(user, departure["id"], 3)
+    assert _pay(user, booking["id"]).status == 200
+    key = f"shrink-{uuid.uuid4().hex}"
+    first = _change(user, booking["id"], key=key, seats=1)
+    again = _change(user, booking["id"], key=key, seats=1)
+    assert again.headers.get("idempotent-replayed") == "true" and again.json() == first.json()
+    shown = _get(user, booking["id"]).json()
+    assert (shown["seats"], shown["paid_cents"], shown["refunded_cents"]) == (1, 135_000, 90_000)
+    assert _seats_left(departure) == 9
+
+
 def test_only_the_owner_changes_a_booking_and_only_while_it_holds_seats(
     admin: Caller, user: Caller, other: Caller
 ) -> None:
