@@ -196,6 +196,14 @@ async def pay_booking(
     if not charge.approved:
         await uow.commit()
         raise PaymentDeclinedError(charge.reason or "The payment was declined")
+    if booking.status != "pending":  # cancelled while the provider worked: its seats are gone, the money goes back
+        booking.paid_cents += amount
+        booking.payment_method, booking.version = booking.payment_method or "card", booking.version + 1
+        booking.payment_reference = booking.payment_reference or charge.reference
+        owed = refunds.owe(uow, booking, amount, "paid_too_late")
+        await uow.commit()
+        await refunds.settle(uow, [owed])
+        raise InvalidStateError(f"The booking was {booking.status} while paying: the payment is refunded")
     booking.status, booking.expires_at, booking.payment_reference = "confirmed", None, charge.reference
     booking.paid_cents, booking.payment_method, booking.version = amount, "card", booking.version + 1
     booking.updated_at = utcnow()

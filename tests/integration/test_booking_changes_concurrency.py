@@ -1,6 +1,6 @@
 """Concurrency of changes: these commit for real, on a tour of their own, and then check every invariant.
 
-200 requests at once on two departures of one tour — book, shrink, grow (paying the difference), move to
+200 requests at once on two departures of one tour — book, pay, shrink, grow (paying the difference), move to
 the other date, cancel (refunded by the policy), join the waitlist — then: seats taken equal the seats held
 and never exceed capacity; every waitlist offer was made once, to the oldest entry waiting, and no seat
 was left free while someone waited; what the provider charged minus what it refunded is what the bookings
@@ -28,7 +28,7 @@ from shared.users.models import User
 from tests.integration.test_bookings_concurrency import _in_own_environment
 from tests.support.builders import make_departure, make_tour, make_user
 
-OPERATIONS = ("book", "shrink", "grow", "move", "cancel", "wait")
+OPERATIONS = ("book", "pay", "shrink", "grow", "move", "cancel", "wait")
 
 
 async def _setup() -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
@@ -104,6 +104,9 @@ async def _change(uow: UnitOfWork, operation: str, owner: User, booking: Booking
                   ) -> None:
     if operation == "cancel":
         await services.cancel_booking(uow, caller=owner, booking_id=booking.id)
+        return
+    if operation == "pay":
+        await services.pay_booking(uow, caller=owner, booking_id=booking.id, data=PaymentIn(payment_token="tok_ok"))
         return
     if operation == "move":
         target = departure_ids[1] if booking.departure_id == departure_ids[0] else departure_ids[0]

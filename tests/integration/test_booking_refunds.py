@@ -8,10 +8,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select, update
 
-from shared.bookings import cascades, payments, refunds, services
+from shared.bookings import cascades, invariants, payments, refunds, services
 from shared.bookings.models import Booking, Refund
 from shared.bookings.payments import FakeProvider
 from shared.bookings.schemas import PaymentIn
+from shared.core.errors import InvalidStateError
 from shared.core.settings import reset_settings
 from shared.core.uow import UnitOfWork
 from shared.users.models import User
@@ -124,3 +125,27 @@ async def test_a_crash_after_the_provider_refunded_is_settled_by_the_job_without
     assert await refunds.settle_pending(uow, now=later) == 0
     assert await _refunds(uow, booking) == [(20_000, "cancel", "done")]
     assert len(dying.refunds) == 1  # the provider answered the retry with the refund it had made
+
+
+async def test_a_booking_cancelled_while_its_payment_ran_stays_cancelled_and_the_payment_goes_back(
+    uow: UnitOfWork, provider: FakeProvider
+) -> None:
+    user = await make_user(uow)
+    departure = await make_departure(uow, (await make_tour(uow, price_cents=10_000)).id, capacity=4)
+    booking = await make_booking(uow, user, departure.id, seats=2)
+
+    class CancelledMeanwhile(FakeProvider):
+        async def charge(self, *, token: str, amount_cents: int, currency: str,
+                         idempotency_key: str) -> payments.Charge:
+            payments.use(provider)
+            await services.cancel_booking(uow, caller=user, booking_id=booking.id)
+            return await provider.charge(token=token, amount_cents=amount_cents, currency=currency,
+                                         idempotency_key=idempotency_key)
+
+    payments.use(CancelledMeanwhile())
+    with pytest.raises(InvalidStateError):
+        await services.pay_booking(uow, caller=user, booking_id=booking.id, data=PaymentIn(payment_token="tok_ok"))
+    shown = await uow.session.get_one(Booking, booking.id, populate_existing=True)
+    assert (shown.status, shown.paid_cents, shown.refunded_cents) == ("cancelled", 20_000, 20_000)
+    assert [amount for _, amount in provider.refunds] == [20_000]
+    assert await invariants.capacity_violations(uow, [departure.id]) == []
