@@ -58,7 +58,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
                               "headers": [("idempotency-key", "sample-booking-1")]},
     "ListBookingsFunction": {"query": "status=pending&limit=5"},
     "PayBookingFunction": {"body": {"payment_token": "tok_ok"}, "headers": [("idempotency-key", "sample-pay-1")]},
+    "UpdateBookingFunction": {"body": {"seats": 3, "travellers": ["Ann Lee", "Bo Lee", "Cy Lee"]},
+                              "headers": [("idempotency-key", "sample-change-1")]},
+    "JoinWaitlistFunction": {"body": {"seats": 2}},
+    "ListWaitlistFunction": {"query": "limit=5"},
     "ListAllBookingsFunction": {"query": "limit=5"},
+    "CreateAdminBookingFunction": {"body": {"user_id": SAMPLE_ID, "departure_id": DEMO_IDS["departure_id"],
+                                            "seats": 1, "paid_offline": True}},
     "CheckInFunction": {"body": {"code": "sample-check-in-code"}},
     # A message as the outbox relay writes it (shared.notifications.services.message_body).
     "DeliverNotificationsFunction": {

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from shared.bookings import changes
-from shared.bookings.models import HOLDING, Booking
+from shared.bookings import changes, refunds
+from shared.bookings.models import HOLDING, Booking, WaitlistEntry
 from shared.core.errors import NotFoundError
 from shared.core.uow import UnitOfWork
 from shared.tours import readmodel, seats
@@ -18,7 +18,7 @@ from shared.tours.models import Departure, Tour
 
 
 async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
-    """Cancel a departure and every pending or confirmed booking on it (owners are notified)."""
+    """Cancel a departure and every pending or confirmed booking on it (owners are notified and refunded in full)."""
     departure = await uow.session.scalar(
         select(Departure).join(Tour, Tour.id == Departure.tour_id)
         .where(Departure.id == departure_id, Tour.archived_at.is_(None)).with_for_update(of=Departure)
@@ -28,8 +28,13 @@ async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
     bookings = list(await uow.session.scalars(
         select(Booking).where(Booking.departure_id == departure_id, Booking.status.in_(HOLDING)).with_for_update()
     ))
-    left = await changes.release(uow, bookings, "cancelled", "booking.cancelled") if bookings else {}
+    released = await changes.release(uow, bookings, "cancelled", "booking.cancelled", reason="departure_cancelled",
+                                     refund=refunds.in_full)
     departure.status = "cancelled"
+    await uow.session.execute(delete(WaitlistEntry).where(WaitlistEntry.departure_id == departure_id,
+                                                          WaitlistEntry.status == "waiting"))
     await uow.commit()
     await readmodel.tour_changed(uow, departure.tour_id, departures=True)
-    await seats.seats_changed(left or {departure_id: seats.Seats(departure.seats_left, departure.seats_version)})
+    await seats.seats_changed(released.left or {departure_id: seats.Seats(departure.seats_left,
+                                                                          departure.seats_version)})
+    await refunds.settle(uow, released.refunds)

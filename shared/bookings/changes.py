@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from sqlalchemy import update
 
-from shared.bookings.models import Booking
+from shared.bookings.models import Booking, Refund
 from shared.core import metrics, outbox
 from shared.core.orm import utcnow
 from shared.core.uow import UnitOfWork
@@ -39,16 +40,28 @@ def record(uow: UnitOfWork, type: str, booking: Booking) -> None:
                   payload=schemas.BookingOut.model_validate(booking).model_dump(mode="json"))
 
 
-async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str) -> dict[uuid.UUID, Seats]:
+class Released(NamedTuple):
+    left: dict[uuid.UUID, Seats]  # the new seats left per departure, for `seats.seats_changed` once committed
+    refunds: list[Refund]  # owed with the change, for `refunds.settle` once committed
+
+
+async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, event: str, *,
+                  refund: Callable[[Booking], int] | None = None, reason: str = "cancel") -> Released:
     """Move bookings out of pending/confirmed and give their seats back (the caller commits).
 
-    Returns the new seats left per departure, for `seats.seats_changed` once committed.
+    `refund` says what each booking gets back (recorded with the change, before its event is written).
     """
+    from shared.bookings import refunds
+
     returned: dict[uuid.UUID, int] = defaultdict(int)
+    owed: list[Refund] = []
     now = utcnow()
     for booking in bookings:
         returned[booking.departure_id] += booking.seats
         booking.status, booking.expires_at, booking.updated_at = status, None, now
+        booking.version += 1
+        if refund is not None and (owing := refunds.owe(uow, booking, refund(booking), reason)) is not None:
+            owed.append(owing)
         record(uow, event, booking)
     left: dict[uuid.UUID, Seats] = {}
     for departure_id in sorted(returned):  # a fixed order: two jobs never wait on each other's rows
@@ -58,4 +71,4 @@ async def release(uow: UnitOfWork, bookings: Sequence[Booking], status: str, eve
                     seats_version=Departure.seats_version + 1)
             .returning(Departure.capacity - Departure.seats_taken, Departure.seats_version)
         )).one())
-    return left
+    return Released(left, owed)

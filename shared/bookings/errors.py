@@ -18,3 +18,15 @@ class PaymentDeclinedError(AppError):
 
 class AlreadyCheckedInError(ConflictError):
     code, title = "already_checked_in", "Already checked in"
+
+
+class PaymentRequiredError(ConflictError):
+    code, title = "payment_required", "The change costs more: a payment_token is needed"
+
+
+class AlreadyWaitlistedError(ConflictError):
+    code, title = "already_waitlisted", "Already waiting for this departure"
+
+
+class SeatsAvailableError(ConflictError):
+    code, title = "seats_available", "Seats are available: book them instead"

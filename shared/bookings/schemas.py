@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+from shared.core.schemas import Input, Output, Page, PageQuery, Patch, UtcDatetime
 
 Status = Literal["pending", "confirmed", "cancelled", "expired", "completed"]
 Traveller = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -26,6 +26,27 @@ class BookingCreate(Input):
         if len(self.travellers) > self.seats:
             raise ValueError("more travellers than seats")
         return self
+
+
+class AdminBookingCreate(BookingCreate):
+    """A booking an admin makes for a user; `paid_offline` confirms it at once (paid at the desk)."""
+
+    user_id: uuid.UUID
+    paid_offline: bool = False
+
+
+class BookingUpdate(Patch):
+    """Leave a field out to keep it. A confirmed booking whose new total is higher needs `payment_token`."""
+
+    seats: int | None = Field(default=None, ge=1, le=10)
+    travellers: list[Traveller] | None = Field(default=None, max_length=10)
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    departure_id: uuid.UUID | None = None
+    payment_token: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class WaitlistJoin(Input):
+    seats: int = Field(ge=1, le=10)
 
 
 class PaymentIn(Input):
@@ -54,6 +75,9 @@ class BookingOut(Output):
     total_cents: int
     currency: str
     status: Status
+    paid_cents: int
+    refunded_cents: int
+    payment_method: Literal["card", "offline"] | None
     expires_at: UtcDatetime | None
     checked_in_at: UtcDatetime | None
     created_at: UtcDatetime
@@ -71,3 +95,18 @@ class BookingTicketOut(Output):
 
 class CheckInIn(Input):
     code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class WaitlistEntryOut(Output):
+    """`position` counts from 1 among the departure's waiting entries; null once offered (see `booking_id`)."""
+
+    id: uuid.UUID
+    departure_id: uuid.UUID
+    seats: int
+    position: int | None
+    status: Literal["waiting", "offered"]
+    booking_id: uuid.UUID | None
+    created_at: UtcDatetime
+
+
+WaitlistPage = Page[WaitlistEntryOut]

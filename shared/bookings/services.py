@@ -15,7 +15,7 @@ from sqlalchemy import (
     CTE, Date, Executable, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
 )
 
-from shared.bookings import changes, payments, schemas, tickets
+from shared.bookings import changes, payments, refunds, schemas, tickets, waitlist
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
 from shared.core import idempotency, outbox, pages, snapstart
@@ -34,7 +34,8 @@ PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
 JOB_BATCH = 500
 
 _BOOKING_COLUMNS = ("id", "user_id", "tour_id", "departure_id", "starts_on", "ends_on", "seats", "travellers", "note",
-                    "total_cents", "currency", "status", "expires_at", "created_at", "updated_at")
+                    "total_cents", "currency", "status", "expires_at", "paid_cents", "refunded_cents",
+                    "payment_method", "version", "created_at", "updated_at")
 _EVENT_COLUMNS = ("id", "type", "aggregate_id", "user_id", "payload", "created_at")
 
 
@@ -92,9 +93,13 @@ def _booking_statements() -> _BookingStatements:
 
 
 async def create_booking(
-    uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None
+    uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None,
+    paid_offline: bool = False,
 ) -> Booking:
-    """Hold seats on a departure for the hold time; the price is computed here, never sent."""
+    """Hold seats on a departure for the hold time; the price is computed here, never sent.
+
+    `paid_offline` (admins): the booking is confirmed at once, paid outside the provider.
+    """
     now = utcnow()
     statements = _booking_statements()
     offer = (await uow.session.execute(statements.offer, {"departure_id": data.departure_id})).one_or_none()
@@ -105,8 +110,12 @@ async def create_booking(
         id=uuid.uuid4(), user_id=user.id, tour_id=tour_id, departure_id=data.departure_id, starts_on=starts_on,
         ends_on=starts_on + dt.timedelta(days=days - 1), seats=data.seats, travellers=data.travellers,
         note=data.note, total_cents=unit_price * data.seats, currency=currency, status="pending",
-        expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), created_at=now, updated_at=now,
+        expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), paid_cents=0, refunded_cents=0,
+        payment_method=None, version=1, created_at=now, updated_at=now,
     )
+    if paid_offline:
+        booking.status, booking.expires_at = "confirmed", None
+        booking.paid_cents, booking.payment_method = booking.total_cents, "offline"
     shown, event_id = schemas.BookingOut.model_validate(booking), uuid.uuid4()
     params = {
         "departure_id": data.departure_id, "today": now.date(), "seats": data.seats,
@@ -121,13 +130,24 @@ async def create_booking(
     # statement inserts nothing either.
     taken = await uow.commit_alone(statements.book if claim is None else statements.book_and_store, params)
     if taken is None:
-        await _refuse(uow, data, today=now.date())
+        await refuse(uow, data.departure_id, today=now.date())
     if claim is not None:
         claim.completed = True
     changes.counted(booking)
     await seats.seats_changed({data.departure_id: Seats(taken.seats_left, taken.seats_version)})
     await outbox.dispatch(uow, [event_id])
     return booking
+
+
+async def create_booking_for(
+    uow: UnitOfWork, *, data: schemas.AdminBookingCreate, claim: idempotency.Claim | None = None
+) -> Booking:
+    """An admin books for a user (an active account), held like any booking or confirmed when paid offline."""
+    user = await uow.session.scalar(select(User).where(User.id == data.user_id, User.is_active,
+                                                       User.deleted_at.is_(None)))
+    if user is None:
+        raise NotFoundError("No such user")
+    return await create_booking(uow, user=user, data=data, claim=claim, paid_offline=data.paid_offline)
 
 
 async def get_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> Booking:
@@ -157,7 +177,7 @@ async def pay_booking(
 ) -> Booking:
     """Pay a pending, unexpired booking; no transaction or lock is held while the provider works."""
     now = utcnow()
-    booking = await _for_update(uow, booking_id, caller, owner_only=True)
+    booking = await for_update(uow, booking_id, caller, owner_only=True)
     if booking.status != "pending" or booking.expires_at is None or booking.expires_at <= now:
         raise InvalidStateError(f"A {booking.status} booking cannot be paid" if booking.status != "pending"
                                 else "The hold on these seats has expired")
@@ -172,22 +192,32 @@ async def pay_booking(
         idempotency_key=f"{booking_id}:{data.payment_token}",
     )
 
-    booking = await _for_update(uow, booking_id, caller, owner_only=True)
+    booking = await for_update(uow, booking_id, caller, owner_only=True)
     booking.payment_started_at = None
     if not charge.approved:
         await uow.commit()
         raise PaymentDeclinedError(charge.reason or "The payment was declined")
+    if booking.status != "pending":  # cancelled while the provider worked: its seats are gone, the money goes back
+        booking.paid_cents += amount
+        booking.payment_method, booking.version = booking.payment_method or "card", booking.version + 1
+        booking.payment_reference = booking.payment_reference or charge.reference
+        owed = refunds.owe(uow, booking, amount, "paid_too_late")
+        await uow.commit()
+        await refunds.settle(uow, [owed])
+        raise InvalidStateError(f"The booking was {booking.status} while paying: the payment is refunded")
     booking.status, booking.expires_at, booking.payment_reference = "confirmed", None, charge.reference
+    booking.paid_cents, booking.payment_method, booking.version = amount, "card", booking.version + 1
     booking.updated_at = utcnow()
     changes.record(uow, "booking.confirmed", booking)
-    await idempotency.complete(uow, claim, status=200, body=_body(booking))
+    await idempotency.complete(uow, claim, status=200, body=body(booking))
     await uow.commit()
     return booking
 
 
 async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID) -> Booking:
-    """Cancel a pending or confirmed booking and give its seats back, in one transaction."""
-    booking = await _for_update(uow, booking_id, caller, owner_only=False)
+    """Cancel a pending or confirmed booking and give its seats back, in one transaction; a paid one is refunded
+    by `REFUND_POLICY` (an admin's cancellation in full)."""
+    booking = await for_update(uow, booking_id, caller, owner_only=False)
     if booking.status not in HOLDING:
         raise InvalidStateError(f"A {booking.status} booking cannot be cancelled")
     if caller.role != "admin":
@@ -195,9 +225,15 @@ async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID
             raise InvalidStateError("A checked-in booking cannot be cancelled")
         if booking.starts_on <= utcnow().date():
             raise InvalidStateError("The trip has started: the booking can no longer be cancelled")
-    left = await changes.release(uow, [booking], "cancelled", "booking.cancelled")
+    by_admin = caller.role == "admin"
+    released = await changes.release(
+        uow, [booking], "cancelled", "booking.cancelled", reason="admin_cancel" if by_admin else "cancel",
+        refund=refunds.in_full if by_admin else lambda held: refunds.by_policy(held, held.total_cents),
+    )
+    offered = await waitlist.offer_freed(uow, released.left)
     await uow.commit()
-    await seats.seats_changed(left)
+    await seats.seats_changed(released.left | offered)
+    await refunds.settle(uow, released.refunds)
     return booking
 
 
@@ -208,7 +244,7 @@ async def expire_pending(uow: UnitOfWork, *, now: dt.datetime | None = None) -> 
         Booking.status == "pending", Booking.expires_at < now,
         (Booking.payment_started_at.is_(None)) | (Booking.payment_started_at < now - PAYMENT_LOCK),
     )
-    return await _run_job(uow, due, "pending", "expired", "booking.expired")
+    return await _run_job(uow, due, "pending", "expired", "booking.expired", offer=True)
 
 
 async def complete_finished(uow: UnitOfWork, *, today: dt.date | None = None) -> int:
@@ -217,7 +253,8 @@ async def complete_finished(uow: UnitOfWork, *, today: dt.date | None = None) ->
     return await _run_job(uow, due, "confirmed", "completed", "booking.completed")
 
 
-async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: str, event: str) -> int:
+async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: str, event: str, *,
+                   offer: bool = False) -> int:
     done = 0
     while True:
         # SKIP LOCKED: a second run at the same time takes other rows, never the same ones twice.
@@ -227,17 +264,18 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
         ))
         if not batch:
             return done
-        left = await changes.release(uow, batch, becomes, event)
+        released = await changes.release(uow, batch, becomes, event)
+        offered = await waitlist.offer_freed(uow, released.left) if offer else {}  # expired offers pass on
         await uow.commit()
-        await seats.seats_changed(left)
+        await seats.seats_changed(released.left | offered)
         done += len(batch)
 
 
-async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.date) -> NoReturn:
+async def refuse(uow: UnitOfWork, departure_id: uuid.UUID, *, today: dt.date) -> NoReturn:
     """Why the seats could not be taken: unknown, closed or sold out."""
     found = (await uow.session.execute(
         select(Departure, Tour.is_published).join(Tour, Tour.id == Departure.tour_id)
-        .where(Departure.id == data.departure_id)
+        .where(Departure.id == departure_id)
     )).one_or_none()
     if found is None or not found[1]:
         raise NotFoundError("No such departure")
@@ -247,7 +285,7 @@ async def _refuse(uow: UnitOfWork, data: schemas.BookingCreate, *, today: dt.dat
     raise SoldOutError(f"Only {departure.seats_left} seats left", extra={"seats_left": departure.seats_left})
 
 
-async def _for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, owner_only: bool) -> Booking:
+async def for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, owner_only: bool) -> Booking:
     booking = await uow.session.scalar(
         select(Booking).where(Booking.id == booking_id).with_for_update().execution_options(populate_existing=True)
     )
@@ -257,7 +295,7 @@ async def _for_update(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, *, o
     return booking
 
 
-def _body(booking: Booking) -> bytes:
+def body(booking: Booking) -> bytes:
     return schemas.BookingOut.model_validate(booking).model_dump_json().encode()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-local-only-secret-0123456789"
@@ -72,8 +72,17 @@ class Settings(BaseSettings):
 
     booking_hold_seconds: int = Field(default=15 * 60, ge=60)
     ticket_secret: SecretStr | None = None  # signs check-in codes; JWT_SECRET when unset
+    # What an owner's cancellation (or shrink) of a paid booking gets back: "<days>:<percent>" steps, each
+    # meaning "at least <days> days before the departure, <percent> %"; nothing when no step applies.
+    refund_policy: str = "7:100,1:50"
 
     max_body_bytes: int = 1024 * 1024
+
+    @field_validator("refund_policy")
+    @classmethod
+    def _policy_reads(cls, value: str) -> str:
+        refund_steps(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -82,6 +91,17 @@ class Settings(BaseSettings):
             if secret == PLACEHOLDER_SECRET or len(secret) < 32:
                 raise ValueError("JWT_SECRET must be a real secret of at least 32 characters in production")
         return self
+
+
+def refund_steps(policy: str) -> list[tuple[int, int]]:
+    """`REFUND_POLICY` as (days before, percent) steps, the earliest first; ValueError if it does not read."""
+    steps = []
+    for part in filter(None, (piece.strip() for piece in policy.split(","))):
+        days, _, percent = part.partition(":")
+        if not (days.strip().isdigit() and percent.strip().isdigit()) or int(percent) > 100:
+            raise ValueError(f"REFUND_POLICY: {part!r} is not <days>:<percent 0-100>")
+        steps.append((int(days), int(percent)))
+    return sorted(steps, reverse=True)
 
 
 @functools.cache

@@ -108,6 +108,7 @@ async def update_departure(
     departure = await _departure_for_update(uow, departure_id)
     if departure.status == "cancelled":
         raise InvalidStateError("A cancelled departure cannot change")
+    freed = (data.capacity or 0) > departure.capacity or (data.status == "open" and departure.status != "open")
     if data.capacity is not None:
         if data.capacity < departure.seats_taken:
             raise CapacityBelowTakenError(f"{departure.seats_taken} seats are already taken",
@@ -117,6 +118,11 @@ async def update_departure(
     if data.status is not None:
         departure.status = data.status
     await uow.session.flush()
+    if freed:  # seats came back (more capacity, reopened): the waitlist has them first
+        from shared.bookings import waitlist
+
+        if await waitlist.offer_freed(uow, [departure.id]):
+            await uow.session.refresh(departure)  # the offers took seats
     await _commit(uow, departure.tour_id,
                   seats={departure.id: seat_counts.Seats(departure.seats_left, departure.seats_version)})
     tour = await uow.session.get(Tour, departure.tour_id)

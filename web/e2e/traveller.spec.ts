@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { checkPage, publishedTour, text, unique, type Language } from "./support";
 
 for (const language of ["en", "ru"] as const satisfies Language[]) {
-  test(`a new traveller signs up, searches with filters, books two seats, is declined then pays, sees the QR ticket and cancels another booking (${language})`, async ({ page, request }) => {
+  test(`a new traveller signs up, searches with filters, books two seats, is declined then pays, sees the QR ticket, gives a seat back (refunded) and cancels another booking (${language})`, async ({ page, request }) => {
     const t = (key: string, values?: Record<string, string | number>) => text(language, key, values);
     const word = unique("Fjord");
     const { tour } = await publishedTour(request, word);
@@ -58,10 +58,18 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
     expect((await qr.boundingBox())!.width).toBeGreaterThanOrEqual(256);
     await checkPage(page, `${language}-ticket`);
 
+    // One seat fewer: 40 days ahead, the policy refunds the removed seat in full.
+    await page.getByLabel(t("booking.seats"), { exact: true }).fill("1");
+    await page.getByRole("button", { name: t("change.submit") }).click();
+    await expect(page.getByText(t("booking.refunded"), { exact: true })).toBeVisible();
+    await checkPage(page, `${language}-changed`);
+
     // A second booking, of another tour, cancelled from the list; the paid one stays.
     await page.goto(`/tours/${other.id}`);
     await page.getByRole("table").getByRole("link").first().click();
     await page.getByRole("button", { name: t("booking.submit") }).click();
+    // In Russian the booking form and the booking share their heading: wait for the booking's own address.
+    await expect(page).toHaveURL(/\/bookings\/[0-9a-f-]{36}$/);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(t("booking.of", { title: other.title }));
     await page.getByRole("link", { name: t("nav.bookings") }).first().click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(t("bookings.title"));

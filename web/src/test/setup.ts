@@ -1,5 +1,11 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/preact";
+import { options } from "preact";
 import { afterEach } from "vitest";
+
+// Preact runs effects after the next frame, racing requestAnimationFrame with a 100 ms timer that calls
+// cancelAnimationFrame; when that timer fires after a test file's jsdom is gone, the global is missing. A plain
+// timer schedules them the same way without touching the window.
+options.requestAnimationFrame = (callback) => void setTimeout(callback, 0);
 
 afterEach(() => cleanup());

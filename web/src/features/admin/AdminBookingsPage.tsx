@@ -11,6 +11,8 @@ import { RequireUser } from "../../components/RequireUser";
 import { formatDay, formatMoney } from "../../i18n/format";
 import { useCancelBooking } from "../bookings/queries";
 import { STATUSES } from "../bookings/MyBookingsPage";
+import { CreateBooking } from "./CreateBooking";
+import { useMe } from "../../app/session";
 
 const FILTERS = ["tour_id", "departure_id", "user_id"] as const;
 type Status = (typeof STATUSES)[number];
@@ -26,6 +28,7 @@ export function AdminBookingsPage() {
 
 function Bookings() {
   const { t, i18n } = useTranslation();
+  const { user } = useMe();
   const [params, setParams] = useSearchParams();
   const cancel = useCancelBooking();
   const query = {
@@ -48,6 +51,7 @@ function Bookings() {
 
   return (
     <>
+      {user?.role === "admin" && <CreateBooking />}
       <form onSubmit={filter} className="filters" key={params.toString()} aria-label={t("admin.filters")}>
         <label>{t("bookings.status")}
           <select name="status" defaultValue={query.status ?? ""}>

@@ -10,6 +10,7 @@ import { RequireUser } from "../../components/RequireUser";
 import { formatDay, formatMoney } from "../../i18n/format";
 import { useDepartures, useTour } from "../tours/queries";
 import { useAttemptKey } from "./attemptKey";
+import { JoinWaitlist } from "./Waitlist";
 
 const MAX_SEATS = 10;
 
@@ -26,6 +27,7 @@ function BookingForm() {
   const tour = useTour(tourId);
   const departures = useDepartures(tour.data?.id);
   const open = departures.data?.items.filter((d) => d.status === "open" && d.seats_left > 0) ?? [];
+  const soldOut = departures.data?.items.filter((d) => d.status === "open" && d.seats_left === 0) ?? [];
   const [departureId, setDepartureId] = useState(params.get("departure") ?? "");
   // What the person typed stays as typed; the request uses it within 1..10 (and the departure's seats left).
   const [seatsText, setSeatsText] = useState("1");
@@ -99,6 +101,7 @@ function BookingForm() {
           {book.isPending ? t("booking.booking") : t("booking.submit")}
         </button>
       </form>
+      <JoinWaitlist departures={soldOut} />
     </Page>
   );
 }

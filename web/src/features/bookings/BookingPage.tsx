@@ -10,6 +10,7 @@ import { RequireUser } from "../../components/RequireUser";
 import { formatDay, formatMoney, formatMoment } from "../../i18n/format";
 import { useTour } from "../tours/queries";
 import { useAttemptKey } from "./attemptKey";
+import { ChangeBooking } from "./ChangeBooking";
 import { Countdown } from "./Countdown";
 import { useBooking, useCancelBooking } from "./queries";
 import { TicketQr } from "./TicketQr";
@@ -39,12 +40,16 @@ function BookingDetails() {
         <dt>{t("booking.seats")}</dt><dd>{data.seats}</dd>
         <dt>{t("booking.totalLabel")}</dt><dd>{formatMoney(data.total_cents, data.currency, i18n.language)}</dd>
         {data.travellers.length > 0 && <><dt>{t("booking.travellers")}</dt><dd>{data.travellers.join(", ")}</dd></>}
+        {data.paid_cents > 0 && <><dt>{t("booking.paid")}</dt><dd>{formatMoney(data.paid_cents, data.currency, i18n.language)}
+          {data.payment_method && ` · ${t(`booking.methods.${data.payment_method}`)}`}</dd></>}
+        {data.refunded_cents > 0 && <><dt>{t("booking.refunded")}</dt><dd>{formatMoney(data.refunded_cents, data.currency, i18n.language)}</dd></>}
         {data.checked_in_at && <><dt>{t("booking.checkedIn")}</dt><dd>{formatMoment(data.checked_in_at, i18n.language)}</dd></>}
       </dl>
       {data.status === "pending" && data.expires_at && <Countdown until={data.expires_at} onExpired={refetch} />}
       {data.status === "pending" && <PayForm bookingId={data.id} />}
       {data.status === "expired" && <p role="alert">{t("errors.booking_expired")}</p>}
       {data.status === "confirmed" && <TicketQr bookingId={data.id} />}
+      {active && !data.checked_in_at && <ChangeBooking key={data.updated_at} booking={data} />}
       {active && (
         <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate(data.id)}>
           {t("booking.cancel")}

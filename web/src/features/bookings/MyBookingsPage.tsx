@@ -11,6 +11,7 @@ import { RequireUser } from "../../components/RequireUser";
 import { formatDay, formatMoney } from "../../i18n/format";
 import { useTour } from "../tours/queries";
 import { useCancelBooking } from "./queries";
+import { MyWaitlist } from "./Waitlist";
 
 export const STATUSES = ["pending", "confirmed", "cancelled", "expired", "completed"] as const;
 type Booking = components["schemas"]["BookingOut"];
@@ -43,6 +44,7 @@ function MyBookings() {
         {bookings.data?.items.map((booking) => <BookingRow key={booking.id} booking={booking} />)}
       </ul>
       <Pager nextCursor={bookings.data?.next_cursor} />
+      <MyWaitlist />
     </Page>
   );
 }
@@ -58,6 +60,7 @@ function BookingRow({ booking }: { booking: Booking }) {
       <Link to={`/bookings/${booking.id}`}>{title}</Link>{" "}
       · {formatDay(booking.starts_on, i18n.language)} · {t("bookings.seatsCount", { count: booking.seats })}
       {" "}· {formatMoney(booking.total_cents, booking.currency, i18n.language)} · {t(`booking.statuses.${booking.status}`)}
+      {booking.refunded_cents > 0 && <> · {t("bookings.refunded", { amount: formatMoney(booking.refunded_cents, booking.currency, i18n.language) })}</>}
       {active && (
         <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate(booking.id)}
           aria-label={t("bookings.cancelOne", { title, date: formatDay(booking.starts_on, i18n.language) })}>
