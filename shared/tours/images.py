@@ -31,5 +31,10 @@ def new_key(tour_id: uuid.UUID, image_id: uuid.UUID, content_type: str) -> str:
     return f"tours/{tour_id}/{image_id}.{uploads.EXTENSIONS[content_type]}"
 
 
+def object_keys(image: TourImage) -> list[str]:
+    """Every object an image has in the bucket."""
+    return [image.key]
+
+
 def urls(keys: list[str]) -> list[str]:
     return uploads.public_urls(keys)

@@ -85,6 +85,11 @@ class ToursQuery(PageQuery):
         return bool(self.date_from or self.date_to or self.seats)
 
 
+class AdminToursQuery(PageQuery):
+    q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    is_published: bool | None = None
+
+
 class NextDeparture(Schema):
     id: uuid.UUID
     starts_on: dt.date

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.core.orm import Base, created_at, uuid_pk
 
-ROLES = ("user", "admin")
+ROLES = ("user", "guide", "admin")
 
 
 class User(Base):
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('user', 'guide', 'admin')", name="role"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     email: Mapped[str] = mapped_column(String(320), unique=True)
