@@ -56,6 +56,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "PayBookingFunction": {"body": {"payment_token": "tok_ok"}, "headers": [("idempotency-key", "sample-pay-1")]},
     "ListAllBookingsFunction": {"query": "limit=5"},
     "ListAllToursFunction": {"query": "is_published=false&limit=5"},
+    "ListFavouritesFunction": {"query": "limit=5"},
     "CheckInFunction": {"body": {"code": "sample-check-in-code"}},
     # A message as the outbox relay writes it (shared.notifications.services.message_body).
     "DeliverNotificationsFunction": {

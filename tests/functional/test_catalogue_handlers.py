@@ -7,6 +7,7 @@ import pytest
 
 from functions.admin import list_all_tours
 from functions.tours import create_tour, delete_tour_image, get_tour
+from functions.users import delete_favourite, list_favourites, put_favourite
 from tests.support.accounts import token_for
 from tests.support.invoke import invoke
 
@@ -56,4 +57,20 @@ def test_deleting_an_image_is_for_admins_and_an_unknown_one_is_404(admin: str, u
     assert invoke(delete_tour_image.handler, "DELETE", route, path=path).status == 401
     assert invoke(delete_tour_image.handler, "DELETE", route, path=path, token=user).status == 403
     missing = invoke(delete_tour_image.handler, "DELETE", route, path=path, token=admin)
+    assert missing.status == 404 and missing.json()["code"] == "not_found"
+
+
+def test_a_traveller_keeps_a_favourite_and_drops_it(admin: str, user: str) -> None:
+    tour = invoke(create_tour.handler, "POST", "/v1/tours", token=admin, json_body=TOUR | {"is_published": True}).json()
+    route, path = "/v1/users/me/favourites/{tour_id}", {"tour_id": tour["id"]}
+    assert invoke(put_favourite.handler, "PUT", route, path=path).status == 401
+    assert invoke(list_favourites.handler, "GET", "/v1/users/me/favourites").status == 401
+    for _ in range(2):
+        assert invoke(put_favourite.handler, "PUT", route, path=path, token=user).status == 204
+    listed = invoke(list_favourites.handler, "GET", "/v1/users/me/favourites", token=user, query={"limit": "100"})
+    assert listed.status == 200 and tour["id"] in [t["id"] for t in listed.json()["items"]]
+    assert invoke(delete_favourite.handler, "DELETE", route, path=path, token=user).status == 204
+    listed = invoke(list_favourites.handler, "GET", "/v1/users/me/favourites", token=user, query={"limit": "100"})
+    assert tour["id"] not in [t["id"] for t in listed.json()["items"]]
+    missing = invoke(put_favourite.handler, "PUT", route, path={"tour_id": str(uuid.uuid4())}, token=user)
     assert missing.status == 404 and missing.json()["code"] == "not_found"
