@@ -57,6 +57,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ListAllBookingsFunction": {"query": "limit=5"},
     "ListAllToursFunction": {"query": "is_published=false&limit=5"},
     "ListFavouritesFunction": {"query": "limit=5"},
+    "AddTicketMessageFunction": {"body": {"text": "Any news about my question?"}},
     "CheckInFunction": {"body": {"code": "sample-check-in-code"}},
     # A message as the outbox relay writes it (shared.notifications.services.message_body).
     "DeliverNotificationsFunction": {
