@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List all bookings with filters (admins).
-         * @description Admins only.
+         * List all bookings with filters (admins; guides read them too).
+         * @description Admins and guides only.
          */
         get: operations["list_all_bookings"];
         put?: never;
@@ -34,8 +34,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Accept a ticket's code once (admins); forged or unknown codes are 404.
-         * @description Admins only.
+         * Accept a ticket's code once (admins and guides); forged or unknown codes are 404.
+         * @description Admins and guides only.
          */
         post: operations["check_in"];
         delete?: never;
@@ -761,7 +761,7 @@ export interface components {
              * Role
              * @enum {string}
              */
-            role?: "user" | "admin";
+            role?: "user" | "guide" | "admin";
         };
         /** AvatarConfirmIn */
         AvatarConfirmIn: {
@@ -1503,7 +1503,7 @@ export interface components {
              * Role
              * @enum {string}
              */
-            role: "user" | "admin";
+            role: "user" | "guide" | "admin";
         };
         /**
          * UserUpdate
@@ -2255,7 +2255,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string | null;
                 q?: string | null;
-                role?: ("user" | "admin") | null;
+                role?: ("user" | "guide" | "admin") | null;
                 is_active?: boolean | null;
             };
             header?: never;
