@@ -82,8 +82,16 @@ def upgrade() -> None:
     op.drop_constraint(op.f("ck_user_account_role"), "user_account", type_="check")
     op.create_check_constraint(op.f("ck_user_account_role"), "user_account", "role IN ('user', 'guide', 'admin')")
 
+    # WebP thumbnails made after an upload: {"<size>": "<object key>"}.
+    op.add_column("tour_image", sa.Column("thumbnails", postgresql.JSONB(astext_type=sa.Text()),
+                                          server_default=sa.text("'{}'::jsonb"), nullable=False))
+    op.add_column("user_account", sa.Column("avatar_thumbnail_keys", postgresql.JSONB(astext_type=sa.Text()),
+                                            server_default=sa.text("'{}'::jsonb"), nullable=False))
+
 
 def downgrade() -> None:
+    op.drop_column("user_account", "avatar_thumbnail_keys")
+    op.drop_column("tour_image", "thumbnails")
     op.execute("UPDATE user_account SET role = 'user' WHERE role = 'guide'")
     op.drop_constraint(op.f("ck_user_account_role"), "user_account", type_="check")
     op.create_check_constraint(op.f("ck_user_account_role"), "user_account", "role IN ('user', 'admin')")

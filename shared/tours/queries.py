@@ -14,6 +14,7 @@ from sqlalchemy import (
     true, tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -139,18 +140,20 @@ _SIZE = bindparam("size", type_=Integer)
 
 
 def _tour_rows(shape: _Shape | None = None) -> tuple[Select[Any], Any]:
-    """Tour, its attached image keys and its next departure: everything a card needs, in one row.
+    """Tour, its attached images (keys, thumbnail keys) and its next departure: everything a card needs, in one row.
 
     With a date/seats window the row also holds the first departure *inside* it (`inside_*`), which is what
     the list shows and sorts by; the card keeps the plain next departure. The second value is the departure
     the list sorts by.
     """
     upcoming = _upcoming("next_departure")
-    image_keys = func.array(
-        select(TourImage.key).where(TourImage.tour_id == Tour.id, TourImage.status == "attached")
-        .order_by(TourImage.position, TourImage.created_at).scalar_subquery()
-    ).label("image_keys")
-    statement = select(Tour, image_keys, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left,
+    attached = func.jsonb_build_object("id", TourImage.id, "url", TourImage.key, "thumbnails", TourImage.thumbnails)
+    images = (
+        select(func.coalesce(func.jsonb_agg(aggregate_order_by(attached, TourImage.position, TourImage.created_at)),
+                             literal_column("'[]'::jsonb")))
+        .where(TourImage.tour_id == Tour.id, TourImage.status == "attached").scalar_subquery().label("images")
+    )
+    statement = select(Tour, images, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left,
                        upcoming.c.seats_version)
     if shape is None or not shape.window:
         return statement.outerjoin(upcoming, true()), upcoming

@@ -2,7 +2,7 @@
 
 What is cached, and why it is never stale:
 
-- `card:<id>:<today>` — a tour's *card*: its `TourOut` as JSON, with image keys where the URLs go and
+- `card:<id>:<today>` — a tour's *card*: its `TourOut` as JSON, with image and thumbnail keys where the URLs go and
   the next departure's seat count of that moment, which every read replaces with the live one; led by
   `keys`, the key of that live count, so that one round trip reads both (`_stored`). Written
   through after every write that changes it and filled only-if-absent by reads, so a read that raced a
@@ -246,7 +246,8 @@ def _card(row: Row[Any]) -> TourOut:
         id=tour.id, slug=tour.slug, title=tour.title, description=tour.description, country=tour.country,
         city=tour.city, duration_days=tour.duration_days, price_cents=tour.price_cents, currency=tour.currency,
         tags=list(tour.tags), rating=tour.rating, reviews_count=tour.reviews_count, is_published=tour.is_published,
-        image_urls=list(row.image_keys or []), created_at=tour.created_at, updated_at=tour.updated_at,
+        image_urls=[image["url"] for image in row.images], images=row.images, created_at=tour.created_at,
+        updated_at=tour.updated_at,
         next_departure=_shown(row, False),
     )
 
@@ -269,7 +270,16 @@ def _stored(card: TourOut) -> bytes:
 
 
 def _with_urls(tour: TourOut) -> TourOut:
-    if tour.image_urls:
+    """Object keys where the URLs go, replaced by URLs made now: an image and its `image_urls` entry share one."""
+    if tour.images:
+        keys = [image.url for image in tour.images]
+        keys += [key for image in tour.images for key in image.thumbnails.values()]
+        url = dict(zip(keys, images.urls(keys)))
+        for image in tour.images:
+            image.url = url[image.url]
+            image.thumbnails = {size: url[key] for size, key in image.thumbnails.items()}
+        tour.image_urls = [image.url for image in tour.images]
+    elif tour.image_urls:  # a card cached before `images` existed
         tour.image_urls = images.urls(tour.image_urls)
     return tour
 

@@ -96,6 +96,12 @@ class NextDeparture(Schema):
     seats_left: int
 
 
+class TourImageOut(Schema):
+    id: uuid.UUID
+    url: str
+    thumbnails: dict[str, str] = Field(description='WebP thumbnails by width ("320", "800"); {} until they are made')
+
+
 class TourOut(Output):
     id: uuid.UUID
     slug: str
@@ -111,6 +117,7 @@ class TourOut(Output):
     reviews_count: int
     is_published: bool
     image_urls: list[str]
+    images: list[TourImageOut] = []
     next_departure: NextDeparture | None
     created_at: UtcDatetime
     updated_at: UtcDatetime

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.core.orm import Base, created_at, uuid_pk
@@ -23,6 +24,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     avatar_key: Mapped[str | None] = mapped_column(String(300))
+    # The avatar's WebP thumbnail once MakeThumbnailsFunction has made it: {"256": key}.
+    avatar_thumbnail_keys: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict,
+                                                                  server_default=text("'{}'::jsonb"))
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     deleted_at: Mapped[dt.datetime | None]
@@ -35,6 +39,16 @@ class User(Base):
         from shared.core import uploads  # boto3 only for users who have an avatar
 
         return uploads.public_urls([self.avatar_key])[0]
+
+    @property
+    def avatar_thumbnails(self) -> dict[str, str]:
+        """URLs of the avatar's thumbnails by size ({} until they are made)."""
+        if not self.avatar_thumbnail_keys:
+            return {}
+        from shared.core import uploads
+
+        sizes = list(self.avatar_thumbnail_keys)
+        return dict(zip(sizes, uploads.public_urls([self.avatar_thumbnail_keys[size] for size in sizes])))
 
 
 class TokenFamily(Base):

@@ -72,6 +72,7 @@ class UserOut(Output):
     role: Literal["user", "guide", "admin"]
     is_active: bool
     avatar_url: str | None = None
+    avatar_thumbnails: dict[str, str] = Field(default_factory=dict, description="WebP thumbnails by size (\"256\")")
     created_at: UtcDatetime
 
 

@@ -1407,6 +1407,23 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** TourImageOut */
+        TourImageOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Thumbnails
+             * @description WebP thumbnails by width ("320", "800"); {} until they are made
+             */
+            thumbnails: {
+                [key: string]: string;
+            };
+            /** Url */
+            url: string;
+        };
         /** TourOut */
         TourOut: {
             /** City */
@@ -1431,6 +1448,11 @@ export interface components {
             id: string;
             /** Image Urls */
             image_urls: string[];
+            /**
+             * Images
+             * @default []
+             */
+            images?: components["schemas"]["TourImageOut"][];
             /** Is Published */
             is_published: boolean;
             next_departure: components["schemas"]["NextDeparture"] | null;
@@ -1475,6 +1497,13 @@ export interface components {
         };
         /** UserOut */
         UserOut: {
+            /**
+             * Avatar Thumbnails
+             * @description WebP thumbnails by size ("256")
+             */
+            avatar_thumbnails?: {
+                [key: string]: string;
+            };
             /**
              * Avatar Url
              * @default null
