@@ -1,5 +1,7 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
 
+// findBy*/waitFor wait up to 5 s, not 1 s: on two shared cores a page behind sign-in can take longer to appear.
+configure({ asyncUtilTimeout: 5000 });
 afterEach(() => cleanup());
