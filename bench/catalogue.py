@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,9 @@ from bench.common import PYTHON, ROOT, free_port, log
 from bench.gateway import wrk
 from bench.throughput import PG, environment, flush_redis, gateway_command, serving
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
+# Both overridable, so that a run on a machine shared with other work uses a database and Redis db of its own.
+REDIS_URL = os.environ.get("CATALOGUE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+DATABASE_PREFIX = os.environ.get("CATALOGUE_BENCH_DATABASE_PREFIX", "tourbook_cat")
 SIZES = (10_000, 100_000)
 DEPARTURES_PER_TOUR = 10
 P95_COLD_TARGET_MS = 50.0
@@ -62,7 +65,7 @@ def selective_shapes(today: dt.date) -> dict[str, dict[str, str]]:
 
 
 def database_name(size: int) -> str:
-    return f"tourbook_cat{size // 1000}k"
+    return f"{DATABASE_PREFIX}{size // 1000}k"
 
 
 def _psql(database: str, sql: str) -> str:
@@ -126,7 +129,7 @@ def _loop(port: int, path: str, count: int, budget_s: float, *, cold: bool) -> d
             timings.append(time.perf_counter() - started)
             statuses[response.status] = statuses.get(response.status, 0) + 1
             if response.status == 200:
-                items.add(len(json.loads(body)["items"]))
+                items.add(len(json.loads(body).get("items", [None])))  # a tour alone counts as one item
     finally:
         connection.close()
         flusher.close()
@@ -235,9 +238,12 @@ def run(sizes: tuple[int, ...] = SIZES, cold_requests: int = 200, warm_requests:
                 cold = _loop(port, path, cold_requests, loop_budget_s, cold=True)
                 _loop(port, path, 1, 10, cold=False)
                 warm = _loop(port, path, warm_requests, loop_budget_s, cold=False)
-                warm_wrk = wrk(base, threads=2, connections=32, seconds=seconds)
-                cold_wrk = _wrk_cold(base, seconds)
-                cold_wrk["loadavg_1m"] = warm_wrk["loadavg_1m"] = round(os.getloadavg()[0], 2)
+                if shutil.which("wrk"):
+                    warm_wrk = wrk(base, threads=2, connections=32, seconds=seconds)
+                    cold_wrk = _wrk_cold(base, seconds)
+                    cold_wrk["loadavg_1m"] = warm_wrk["loadavg_1m"] = round(os.getloadavg()[0], 2)
+                else:  # the one-connection loops above still measure latency and SQL per request
+                    warm_wrk = cold_wrk = {"skipped": "wrk is not installed", "requests_per_s": 0.0}
                 per_shape[label] = {"path": path, "cold": cold, "warm": warm, "wrk_warm": warm_wrk,
                                     "wrk_cold_min_price_counter": cold_wrk}
                 log(f"catalogue {size}: {label}: cold p95 {cold['latency_ms']['p95']} ms "
@@ -252,7 +258,16 @@ def run(sizes: tuple[int, ...] = SIZES, cold_requests: int = 200, warm_requests:
                                     "warm": _loop(port, path, 200, loop_budget_s, cold=False)}
                 log(f"catalogue {size}: {label}: cold p95 {selective[label]['cold']['latency_ms']['p95']} ms, "
                     f"warm p95 {selective[label]['warm']['latency_ms']['p95']} ms")
-        report["sizes"][str(size)] = {**info, "shapes": per_shape, "selective": selective}
+            # One tour by its slug (issue 17): cold is one statement (the slug's row), warm no SQL.
+            slug = _psql(info["database"], "SELECT slug FROM tour WHERE is_published ORDER BY created_at DESC LIMIT 1")
+            path = f"/v1/tours/{slug}"
+            _loop(port, path, 3, 10, cold=True)
+            by_slug: dict[str, Any] = {"path": path, "cold": _loop(port, path, cold_requests, loop_budget_s, cold=True),
+                                       "warm": _loop(port, path, warm_requests, loop_budget_s, cold=False)}
+            log(f"catalogue {size}: tour by slug: cold p95 {by_slug['cold']['latency_ms']['p95']} ms "
+                f"({by_slug['cold']['sql_statements_per_request']} SQL), warm p95 "
+                f"{by_slug['warm']['latency_ms']['p95']} ms ({by_slug['warm']['sql_statements_per_request']} SQL)")
+        report["sizes"][str(size)] = {**info, "shapes": per_shape, "selective": selective, "tour_by_slug": by_slug}
         if size == max(sizes):
             report["explain_at"] = size
             report["explain"] = explain(url)

@@ -15,7 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from local_gateway import events, mailbox, routing, template as sam, webapp
 from local_gateway.problems import request_id_of, send_problem
 from local_gateway.runtime import FunctionError, Runtime, create_runtime
-from local_gateway.triggers import QueuePoller, Scheduler, provide_queue_urls, sqs_client_factory
+from local_gateway.triggers import (
+    QueuePoller, Scheduler, UploadWatcher, provide_queue_urls, s3_client_factory, sqs_client_factory,
+)
 from shared.core import errors, metrics
 from shared.core.settings import Settings, get_settings, reset_settings
 
@@ -162,6 +164,7 @@ class Background:
         self.schedule_time_scale = schedule_time_scale
         self.scheduler: Scheduler | None = None
         self.pollers: list[QueuePoller] = []
+        self.watchers: list[UploadWatcher] = []
         self.pusher: metrics.Pusher | None = None
         self._push_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -191,6 +194,7 @@ class Background:
             self.scheduler.start()
         if self.queues:
             self._start_pollers(template, runtime, settings.aws_endpoint_url, settings.aws_region)
+            self._start_watchers(template, runtime, settings)
 
     @staticmethod
     def _provide_queues(template: sam.Template) -> Settings:
@@ -214,11 +218,25 @@ class Background:
         for poller in self.pollers:
             poller.start()
 
+    def _start_watchers(self, template: sam.Template, runtime: Runtime, settings: Settings) -> None:
+        """The uploads bucket's "Object Created" events, which moto does not send (with a real S3, EventBridge does)."""
+        triggers = [(function, trigger) for function in template.functions for trigger in function.uploads]
+        if not triggers or not settings.aws_endpoint_url:
+            return
+        factory = s3_client_factory(settings.aws_endpoint_url, settings.aws_region)
+        interval = float(os.environ.get("GATEWAY_UPLOAD_POLL_SECONDS", "1"))
+        self.watchers = [UploadWatcher(function, trigger, runtime.invoke, factory, bucket=settings.uploads_bucket,
+                                       region=settings.aws_region, interval=interval)
+                         for function, trigger in triggers]
+        for watcher in self.watchers:
+            watcher.start()
+
     async def stop(self) -> None:
         self._stopping.set()
         if self.scheduler is not None:
             await self.scheduler.stop()
         await asyncio.gather(*(poller.stop() for poller in self.pollers))
+        await asyncio.gather(*(watcher.stop() for watcher in self.watchers))
         await self.gateway.runtime.stop()
         if self._push_task is not None:
             await self._push_task

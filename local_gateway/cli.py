@@ -212,10 +212,26 @@ def prepare_database() -> None:
 
 
 def prepare_bucket() -> None:
-    """The uploads bucket, on the local S3 (moto or LocalStack)."""
+    """The uploads bucket, on the local S3 (moto or LocalStack), with the demo tours' pictures in it."""
     from shared.core import uploads
 
     uploads.ensure_bucket()
+    asyncio.run(_load_demo_images())
+
+
+async def _load_demo_images() -> None:
+    from local_gateway.demo import load_demo_images
+    from shared.core import cache, db
+    from shared.core.uow import UnitOfWork
+
+    try:
+        async with UnitOfWork() as uow:
+            put = await load_demo_images(uow)
+        if put:
+            logger.info("%d demo pictures (and their thumbnails) put in the uploads bucket", put)
+    finally:
+        await db.dispose_all()
+        await cache.close()
 
 
 async def _load_demo_data() -> None:

@@ -182,3 +182,26 @@ def _text(body: bytes, content_type: str) -> str | None:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def object_created_event(bucket: str, key: str, *, size: int, etag: str, region: str = "eu-west-1",
+                         account: str = "000000000000", now: dt.datetime | None = None) -> dict[str, Any]:
+    """What EventBridge sends a rule's target for an object created in a bucket with EventBridge enabled."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": account,
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0", "bucket": {"name": bucket},
+            "object": {"key": key, "size": size, "etag": etag.strip('"'),
+                       "sequencer": f"{int(now.timestamp() * 1_000_000):016X}"},
+            "request-id": hashlib.sha256(f"{key}{now}".encode()).hexdigest()[:16].upper(), "requester": account,
+            "reason": "PostObject",
+        },
+    }

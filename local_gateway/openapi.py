@@ -32,7 +32,7 @@ OUTPUT = ROOT / "functions" / "system" / "openapi.json"
 TOKEN_URL = "/v1/auth/login"
 SCHEMA_REF = "#/components/schemas/{model}"
 SECURITY: list[dict[str, list[str]]] = [{"OAuth2Password": []}, {"BearerToken": []}]
-ADMIN_ONLY = (access.admin,)
+ADMIN_ONLY = (access.admin, access.staff)
 # Errors the adapter itself raises, by what the endpoint takes; the endpoint's own come from `raises=`.
 AUTH_ERRORS = (errors.UnauthorizedError, errors.TokenExpiredError)
 BODY_ERRORS = (errors.BadRequestError, errors.PayloadTooLargeError, errors.UnsupportedMediaTypeError,
@@ -208,7 +208,9 @@ def _operation(operation: Operation, schemas: _Schemas) -> dict[str, Any]:
     if spec.query is not None and spec.query.__doc__:  # rules between parameters (a range's ends) live there
         lines.append(inspect.cleandoc(spec.query.__doc__))
     description = "\n".join(lines).strip()
-    if spec.auth in ADMIN_ONLY:
+    if spec.auth is access.staff:
+        description = ("Admins and guides only. " + description).strip()
+    elif spec.auth in ADMIN_ONLY:
         description = ("Admins only. " + description).strip()
     result: dict[str, Any] = {
         "operationId": operation.operation_id,

@@ -6,6 +6,7 @@ invoked with `--as EMAIL`; their samples carry no Authorization header.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -65,6 +66,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ListAllBookingsFunction": {"query": "limit=5"},
     "CreateAdminBookingFunction": {"body": {"user_id": SAMPLE_ID, "departure_id": DEMO_IDS["departure_id"],
                                             "seats": 1, "paid_offline": True}},
+    "ListAllToursFunction": {"query": "is_published=false&limit=5"},
+    "ListFavouritesFunction": {"query": "limit=5"},
+    "AddTicketMessageFunction": {"body": {"text": "Any news about my question?"}},
+    # What EventBridge sends for an uploaded tour image (the object need not exist: the function refuses it then).
+    "MakeThumbnailsFunction": {"event": events.object_created_event(
+        "tourbook-uploads", f"tours/{DEMO_IDS['tour_id']}/{SAMPLE_ID}.jpg", size=48213,
+        etag="9b2cf535f27731c974343645a3985328", now=dt.datetime(2026, 11, 22, 12, tzinfo=dt.timezone.utc),
+    ) | {"id": SAMPLE_ID}},
     "CheckInFunction": {"body": {"code": "sample-check-in-code"}},
     # A message as the outbox relay writes it (shared.notifications.services.message_body).
     "DeliverNotificationsFunction": {

@@ -80,6 +80,14 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class UploadTrigger:
+    """An EventBridge rule on S3 "Object Created" events of the uploads bucket, by key prefix."""
+
+    event_name: str
+    prefixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     code_uri: str
@@ -91,6 +99,7 @@ class Function:
     routes: tuple[HttpRoute, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     queues: tuple[QueueTrigger, ...] = ()
+    uploads: tuple[UploadTrigger, ...] = ()
 
     @property
     def name(self) -> str:
@@ -186,6 +195,7 @@ def _function(logical_id: str, props: dict[str, Any], resources: dict[str, Any],
     routes: list[HttpRoute] = []
     schedules: list[Schedule] = []
     queues: list[QueueTrigger] = []
+    uploads: list[UploadTrigger] = []
     for event_name, event in (props.get("Events") or {}).items():
         kind = event.get("Type")
         properties = event.get("Properties") or {}
@@ -209,13 +219,20 @@ def _function(logical_id: str, props: dict[str, Any], resources: dict[str, Any],
                 "ReportBatchItemFailures" in (resolver.resolve(properties.get("FunctionResponseTypes")) or []),
                 _flag(resolver.resolve(properties.get("Enabled", True))),
             ))
+        elif kind == "EventBridgeRule":
+            pattern = properties.get("Pattern") or {}
+            if "aws.s3" in (pattern.get("source") or []) and "Object Created" in (pattern.get("detail-type") or []):
+                keys = ((pattern.get("detail") or {}).get("object") or {}).get("key") or [{"prefix": ""}]
+                uploads.append(UploadTrigger(event_name, tuple(
+                    str(resolver.resolve(rule.get("prefix", ""))) for rule in keys if isinstance(rule, dict)
+                )))
     routes = _fold_heads(routes)
     return Function(
         logical_id=logical_id, code_uri=code_uri, handler=handler,
         module=f"{package}.{module_name}" if package else module_name, attribute=attribute,
         memory_mb=int(resolver.resolve(props.get("MemorySize", 128))),
         timeout_seconds=float(resolver.resolve(props.get("Timeout", 3))),
-        routes=tuple(routes), schedules=tuple(schedules), queues=tuple(queues),
+        routes=tuple(routes), schedules=tuple(schedules), queues=tuple(queues), uploads=tuple(uploads),
     )
 
 

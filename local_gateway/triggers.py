@@ -1,4 +1,5 @@
-"""Non-HTTP triggers run locally: `Schedule` events on their rate, SQS queues delivered in batches."""
+"""Non-HTTP triggers run locally: `Schedule` events on their rate, SQS queues delivered in batches, and the
+S3 "Object Created" events of the uploads bucket (EventBridge rules)."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from local_gateway import events
-from local_gateway.template import ACCOUNT_ID, Function, QueueTrigger, Schedule
+from local_gateway.template import ACCOUNT_ID, Function, QueueTrigger, Schedule, UploadTrigger
 
 logger = logging.getLogger("local_gateway")
 Invoke = Callable[[Function, dict[str, Any]], Awaitable[Any]]
@@ -191,6 +192,83 @@ def provide_queue_urls(variables: Mapping[str, str], client_factory: SqsClientFa
     provided = {variable: queue_url(client, name) for variable, name in missing.items()}
     os.environ.update(provided)
     return provided
+
+
+class UploadWatcher:
+    """S3 "Object Created" events for the local bucket, which moto does not deliver: every `interval` seconds the
+    rule's prefixes are listed, and each object that is new (or rewritten: another ETag) since the last look
+    invokes the function with the event EventBridge would send, one at a time, as on AWS. Objects already there
+    when the watcher starts are not announced. A failed invocation is logged; Lambda would retry it twice.
+    """
+
+    def __init__(self, function: Function, trigger: UploadTrigger, invoke: Invoke, client_factory: Callable[[], Any],
+                 *, bucket: str, region: str = "eu-west-1", interval: float = 1.0) -> None:
+        self.function = function
+        self.trigger = trigger
+        self.invoke = invoke
+        self.client_factory = client_factory
+        self.bucket = bucket
+        self.region = region
+        self.interval = interval
+        self.seen: dict[str, str] | None = None
+        self._client: Any = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run())
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.scan_once()
+            except Exception as exc:  # a bucket that is not there yet, or S3 down: look again later
+                logger.warning("%s: listing %s failed: %s", self.function.logical_id, self.bucket,
+                               exc.__class__.__name__)
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+            except TimeoutError:
+                pass
+
+    async def scan_once(self) -> int:
+        """Look once; returns how many objects were announced."""
+        listed = await asyncio.get_running_loop().run_in_executor(None, self._list)
+        seen, self.seen = self.seen, {key: etag for key, (etag, _) in listed.items()}
+        if seen is None:
+            return 0
+        created = [(key, etag, size) for key, (etag, size) in sorted(listed.items()) if seen.get(key) != etag]
+        for key, etag, size in created:
+            event = events.object_created_event(self.bucket, key, size=size, etag=etag, region=self.region,
+                                                account=ACCOUNT_ID)
+            try:
+                await self.invoke(self.function, event)
+            except Exception:
+                logger.exception("%s: the event of %s failed", self.function.logical_id, key)
+        return len(created)
+
+    def _list(self) -> dict[str, tuple[str, int]]:
+        if self._client is None:
+            self._client = self.client_factory()
+        found: dict[str, tuple[str, int]] = {}
+        for prefix in self.trigger.prefixes:
+            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    found[item["Key"]] = (str(item["ETag"]), int(item["Size"]))
+        return found
+
+
+def s3_client_factory(endpoint_url: str | None, region: str) -> Callable[[], Any]:
+    def create() -> Any:
+        import boto3
+
+        return boto3.session.Session().client("s3", endpoint_url=endpoint_url, region_name=region)
+
+    return create
 
 
 def sqs_client_factory(endpoint_url: str | None, region: str) -> SqsClientFactory:

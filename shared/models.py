@@ -5,6 +5,7 @@ from __future__ import annotations
 def load_all() -> None:
     from shared.bookings import models as bookings  # noqa: F401
     from shared.core import idempotency, outbox  # noqa: F401
+    from shared.favourites import models as favourites  # noqa: F401
     from shared.notifications import models as notifications  # noqa: F401
     from shared.reviews import models as reviews  # noqa: F401
     from shared.support import models as support  # noqa: F401

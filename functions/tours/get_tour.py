@@ -1,7 +1,5 @@
-"""One tour."""
+"""One tour, by id or slug."""
 from __future__ import annotations
-
-import uuid
 
 from shared.core import http
 from shared.core.errors import NotFoundError
@@ -9,8 +7,8 @@ from shared.tours import schemas, services
 from shared.users import access
 
 
-async def get_tour(request: http.Request, tour_id: uuid.UUID) -> http.Response:
-    """Show a tour with its next departure; unpublished tours only to admins."""
+async def get_tour(request: http.Request, tour_id: str) -> http.Response:
+    """Show a tour (by its id or its slug) with its next departure; unpublished tours only to admins."""
     tour = await services.get_tour(request.uow, tour_id=tour_id, is_admin=request.is_admin)
     return http.json(tour)
 

@@ -19,11 +19,13 @@ from typing import Any
 from shared.core import logs, metrics, outages, snapstart
 from shared.core.uow import UnitOfWork
 
-__all__ = ["scheduled_handler", "queue_handler", "RetryLater", "Job", "RecordProcessor", "LambdaHandler"]
+__all__ = ["scheduled_handler", "queue_handler", "event_handler", "RetryLater", "Job", "RecordProcessor",
+           "EventProcessor", "LambdaHandler"]
 
 logger = logging.getLogger("tourbook.jobs")
 Job = Callable[[UnitOfWork], Awaitable[int]]  # returns how many rows it processed
 RecordProcessor = Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]  # raises when the record failed
+EventProcessor = Callable[[UnitOfWork, dict[str, Any]], Awaitable[int]]  # one event, how many items it made
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
@@ -53,6 +55,33 @@ def scheduled_handler(job: Job) -> LambdaHandler:
 
     handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = job.__doc__
+    return handler
+
+
+def event_handler(process: EventProcessor) -> LambdaHandler:
+    """A Lambda handler for one EventBridge event (an S3 upload): like a scheduled job, but it reads the event.
+
+    An error propagates, so Lambda retries the asynchronous invocation (the rule's retry policy)."""
+    logs.configure()
+    snapstart.install()
+    name = process.__name__
+
+    async def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        started, cold_start = _begin(name)
+        try:
+            async with UnitOfWork() as uow:
+                processed = await process(uow, event)
+        except Exception as exc:
+            _finish(name, context, started, cold_start, "error", 0, 0, trigger="event", error=exc)
+            raise
+        _finish(name, context, started, cold_start, "ok", processed, 0, trigger="event")
+        return {"function": name, "processed": processed}
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return _event_loop().run_until_complete(run(event, context))
+
+    handler.__name__ = handler.__qualname__ = name
+    handler.__doc__ = process.__doc__
     return handler
 
 

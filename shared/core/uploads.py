@@ -1,12 +1,14 @@
 """Image uploads straight from the client to S3 (presigned POST), then checked by their bytes."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from shared.core import aws
 from shared.core.errors import InvalidUploadError
 from shared.core.settings import get_settings
 
+logger = logging.getLogger("tourbook.uploads")
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
@@ -43,6 +45,20 @@ def verify_image(key: str, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
     if kind not in IMAGE_TYPES:
         raise InvalidUploadError("The upload is not a PNG, JPEG or WebP image")
     return str(kind)
+
+
+def delete_objects(keys: list[str]) -> None:
+    """Remove objects from the uploads bucket; one that cannot be removed now stays (logged, never an error:
+    the database no longer names it)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not keys:
+        return
+    try:
+        aws.s3().delete_objects(Bucket=get_settings().uploads_bucket,
+                                Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True})
+    except (BotoCoreError, ClientError) as exc:
+        logger.warning("could not delete %d uploaded objects: %s", len(keys), exc.__class__.__name__)
 
 
 def public_urls(keys: list[str]) -> list[str]:

@@ -30,3 +30,19 @@ class SupportTicket(Base):
     reply: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now(), onupdate=utcnow)
+
+
+class TicketMessage(Base):
+    """One message of a ticket's thread: the user's first message is the first of them."""
+
+    __tablename__ = "ticket_message"
+    __table_args__ = (
+        CheckConstraint("author IN ('user', 'staff')", name="author"),
+        Index("ix_ticket_message_ticket_created", "ticket_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_ticket.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = created_at()

@@ -51,3 +51,19 @@ class TicketOut(Output):
 
 
 TicketPage = Page[TicketOut]
+
+
+class MessageCreate(Input):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+
+
+class MessageOut(Output):
+    author: Literal["user", "staff"]
+    text: str
+    created_at: UtcDatetime
+
+
+class TicketThreadOut(TicketOut):
+    """A ticket with its thread: the user's first message, then every follow-up of the user and the staff."""
+
+    messages: list[MessageOut]

@@ -25,8 +25,8 @@ from shared.core.orm import Base, created_at, uuid_pk
 SEARCH_CONFIG = "english"
 _SEARCH_SOURCE = (
     f"to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce(title, '') || ' ' || coalesce(description, '') || ' ' "
-    "|| coalesce(country, '') || ' ' || coalesce(city, ''))"
-)
+    "|| coalesce(country, '') || ' ' || coalesce(city, '') || ' ' || tour_tags_text(tags))"
+)  # tour_tags_text: an IMMUTABLE array_to_string of the tags (migration 0009), so `q` finds tags too
 
 
 class Tour(Base):

@@ -10,19 +10,22 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import AwareDatetime, Field
 
 from sqlalchemy import (
-    Date, Integer, Row, Select, String, Subquery, and_, bindparam, func, literal, literal_column, select, true, tuple_,
+    Date, Integer, Row, Select, String, Subquery, and_, bindparam, func, literal, literal_column, outerjoin, select,
+    true, tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.core.schemas import PG_INT_MAX, decode_cursor, encode_cursor
 from shared.tours.images import TourImage
 from shared.tours.models import SEARCH_CONFIG, Departure, Tour
-from shared.tours.schemas import DeparturesQuery, ToursQuery
+from shared.tours.schemas import AdminToursQuery, DeparturesQuery, ToursQuery
 
 NO_DEPARTURE = dt.date(9999, 12, 31)  # tours without a next departure sort last by date
 DEPARTURES_ORDER = "departures:starts_on"
+ADMIN_ORDER = "admin-tours:-created_at"
 WALK = 2000  # rows of a sort's index that a page with `q` or a window reads before its filters' indexes take over
 
 
@@ -57,8 +60,33 @@ def tours_by_id(ids: Sequence[uuid.UUID], today: dt.date) -> Bound:
     return Bound(_by_id_statement(), {"today": today, "ids": list(ids)})
 
 
-def tour_cursor(row: Row[Any], sort: str) -> str:
-    tour, starts_on = row[0], row.starts_on
+def tour_by_slug(slug: str, today: dt.date) -> Bound:
+    return Bound(_by_slug_statement(), {"today": today, "slug": slug})
+
+
+def admin_tours(query: AdminToursQuery, today: dt.date) -> Bound:
+    """A page of every tour that is not archived, drafts included, newest first (limit + 1 rows)."""
+    statement, _ = _tour_rows()
+    statement = statement.where(Tour.archived_at.is_(None))
+    if query.q is not None:
+        words = func.websearch_to_tsquery(literal_column(f"'{SEARCH_CONFIG}'::regconfig"), query.q)
+        statement = statement.where(Tour.search.bool_op("@@")(words) | Tour.title.icontains(query.q, autoescape=True)
+                                    | (Tour.slug == query.q))
+    if query.is_published is not None:
+        statement = statement.where(Tour.is_published.is_(query.is_published))
+    if query.cursor:
+        position = decode_cursor(query.cursor, ADMIN_ORDER, AwareDatetime, uuid.UUID)
+        statement = statement.where(tuple_(Tour.created_at, Tour.id) < position)
+    statement = statement.order_by(Tour.created_at.desc(), Tour.id.desc()).limit(query.limit + 1)
+    return Bound(statement, {"today": today})
+
+
+def admin_cursor(row: Row[Any]) -> str:
+    return encode_cursor(ADMIN_ORDER, [row[0].created_at, row[0].id])
+
+
+def tour_cursor(row: Row[Any], sort: str, *, window: bool = False) -> str:
+    tour, starts_on = row[0], row.inside_starts_on if window else row.starts_on
     value: Any = {
         "price": tour.price_cents, "-price": tour.price_cents,
         "rating": tour.rating or 0, "-rating": tour.rating or 0,
@@ -111,23 +139,55 @@ _TODAY = bindparam("today", type_=Date)
 _SIZE = bindparam("size", type_=Integer)
 
 
-def _tour_rows() -> tuple[Select[Any], Any]:
-    """Tour, its attached image keys and its next departure: everything a card needs, in one row."""
-    upcoming = (
+def _tour_rows(shape: _Shape | None = None) -> tuple[Select[Any], Any]:
+    """Tour, its attached images (keys, thumbnail keys) and its next departure: everything a card needs, in one row.
+
+    With a date/seats window the row also holds the first departure *inside* it (`inside_*`), which is what
+    the list shows and sorts by; the card keeps the plain next departure. The second value is the departure
+    the list sorts by.
+    """
+    upcoming = _upcoming("next_departure")
+    attached = func.jsonb_build_object("id", TourImage.id, "url", TourImage.key, "thumbnails", TourImage.thumbnails)
+    images = (
+        select(func.coalesce(func.jsonb_agg(aggregate_order_by(attached, TourImage.position, TourImage.created_at)),
+                             literal_column("'[]'::jsonb")))
+        .where(TourImage.tour_id == Tour.id, TourImage.status == "attached").scalar_subquery().label("images")
+    )
+    statement = select(Tour, images, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left,
+                       upcoming.c.seats_version)
+    if shape is None or not shape.window:
+        return statement.outerjoin(upcoming, true()), upcoming
+    inside = _upcoming("inside_window", shape)
+    statement = statement.add_columns(
+        inside.c.id.label("inside_id"), inside.c.starts_on.label("inside_starts_on"),
+        inside.c.seats_left.label("inside_seats_left"), inside.c.seats_version.label("inside_seats_version"),
+    )
+    # One FROM (the tour and both laterals), so a page's ids can still be joined to it.
+    return statement.select_from(outerjoin(Tour, upcoming, true()).outerjoin(inside, true())), inside
+
+
+def _upcoming(name: str, shape: _Shape | None = None) -> Any:
+    """A tour's first open future departure (inside the shape's window, when given), as a lateral subquery."""
+    conditions = [Departure.tour_id == Tour.id, Departure.status == "open", Departure.starts_on > _TODAY]
+    if shape is not None:
+        conditions += _window(shape)
+    return (
         select(Departure.id, Departure.starts_on, (Departure.capacity - Departure.seats_taken).label("seats_left"),
                Departure.seats_version)
-        .where(Departure.tour_id == Tour.id, Departure.status == "open", Departure.starts_on > _TODAY)
+        .where(*conditions)
         .order_by(Departure.starts_on)
         .limit(1)
-        .lateral("next_departure")
+        .lateral(name)
     )
-    image_keys = func.array(
-        select(TourImage.key).where(TourImage.tour_id == Tour.id, TourImage.status == "attached")
-        .order_by(TourImage.position, TourImage.created_at).scalar_subquery()
-    ).label("image_keys")
-    statement = select(Tour, image_keys, upcoming.c.id, upcoming.c.starts_on, upcoming.c.seats_left,
-                       upcoming.c.seats_version)
-    return statement.outerjoin(upcoming, true()), upcoming
+
+
+def _window(shape: _Shape) -> list[ColumnElement[bool]]:
+    conditions = [Departure.capacity - Departure.seats_taken >= bindparam("seats", type_=Integer)]
+    if shape.date_from:
+        conditions.append(Departure.starts_on >= bindparam("date_from", type_=Date))
+    if shape.date_to:
+        conditions.append(Departure.starts_on <= bindparam("date_to", type_=Date))
+    return conditions
 
 
 @functools.cache
@@ -136,9 +196,15 @@ def _by_id_statement() -> Select[Any]:
     return statement.where(Tour.id.in_(bindparam("ids", expanding=True)), Tour.archived_at.is_(None))
 
 
+@functools.cache
+def _by_slug_statement() -> Select[Any]:
+    statement, _ = _tour_rows()
+    return statement.where(Tour.slug == bindparam("slug", type_=String), Tour.archived_at.is_(None))
+
+
 @functools.lru_cache(maxsize=256)
 def _list_statement(shape: _Shape) -> Select[Any]:
-    statement, upcoming = _tour_rows()
+    statement, upcoming = _tour_rows(shape)
     keys = _sort_keys(shape.sort, upcoming)
     if (shape.q or shape.window) and shape.sort != "starts_on":
         picked = _picked(shape)
@@ -199,16 +265,8 @@ def _filters(shape: _Shape, tour: Any = Tour) -> list[ColumnElement[bool]]:
     if shape.max_price:
         filters.append(tour.price_cents <= bindparam("max_price", type_=Integer))
     if shape.window:
-        window = and_(
-            Departure.tour_id == tour.id,
-            Departure.status == "open",
-            Departure.starts_on > _TODAY,
-            Departure.capacity - Departure.seats_taken >= bindparam("seats", type_=Integer),
-        )
-        if shape.date_from:
-            window = and_(window, Departure.starts_on >= bindparam("date_from", type_=Date))
-        if shape.date_to:
-            window = and_(window, Departure.starts_on <= bindparam("date_to", type_=Date))
+        window = and_(Departure.tour_id == tour.id, Departure.status == "open", Departure.starts_on > _TODAY,
+                      *_window(shape))
         filters.append(select(Departure.id).where(window).exists())
     return filters
 

@@ -2,7 +2,7 @@
 
 What is cached, and why it is never stale:
 
-- `card:<id>:<today>` — a tour's *card*: its `TourOut` as JSON, with image keys where the URLs go and
+- `card:<id>:<today>` — a tour's *card*: its `TourOut` as JSON, with image and thumbnail keys where the URLs go and
   the next departure's seat count of that moment, which every read replaces with the live one; led by
   `keys`, the key of that live count, so that one round trip reads both (`_stored`). Written
   through after every write that changes it and filled only-if-absent by reads, so a read that raced a
@@ -13,7 +13,10 @@ What is cached, and why it is never stale:
 - `tours:page:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids, with
   the keys of their cards and seat counts. Any tour or departure write moves the catalogue version;
   pages filtered by date or seats (whose membership depends on seat counts) also carry the seats
-  version, which every seat change moves.
+  version, which every seat change moves, and name each tour's first departure inside the window
+  (`inside`), which the page shows instead of the card's next departure.
+- `slug:<slug>` — the id of the tour with that slug (slugs never change; a tour that is gone has a tombstone
+  card, so the id leads nowhere).
 - `departures:page:<tour id>:<departures version>:<today>:<query hash>` — a page of departure rows
   without seats, with the keys of their seat counts; every departure write of that tour moves its
   version.
@@ -28,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -40,12 +44,14 @@ from shared.tours import images, queries
 from shared.tours import seats as seat_counts
 from shared.tours.seats import SEATS_VERSION, VERSION_TTL, Seats, seats_key, stamp
 from shared.tours.models import Departure, Tour
-from shared.tours.schemas import DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
+from shared.tours.schemas import AdminToursQuery, DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
 
 CARD_TTL = 600
 GONE = b'{"keys":[]}'  # the card of a tour that was archived or deleted: known absent, not a miss
 LIST_TTL = 300
 CATALOGUE_VERSION = "tours:version"
+SLUG = re.compile(r"[a-z0-9-]{1,240}")
+SLUG_TTL = 7 * 24 * 3600
 LIST_PREFIX = "tours:page:"
 
 
@@ -55,6 +61,10 @@ def today() -> dt.date:
 
 def card_key(tour_id: uuid.UUID | str, day: dt.date) -> str:
     return f"card:{tour_id}:{day.isoformat()}"
+
+
+def slug_key(slug: str) -> str:
+    return f"slug:{slug}"
 
 
 def departures_version_key(tour_id: uuid.UUID) -> str:
@@ -70,28 +80,65 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
     async def build() -> bytes:
         rows = list((await uow.session.execute(*queries.list_tours(query, day))).all())
         fetched.extend(rows[: query.limit])
-        next_cursor = queries.tour_cursor(rows[query.limit - 1], query.sort) if len(rows) > query.limit else None
+        next_cursor = (queries.tour_cursor(rows[query.limit - 1], query.sort, window=query.has_window)
+                       if len(rows) > query.limit else None)
         ids = [str(row[0].id) for row in fetched]
-        departures = [str(row.id) for row in fetched if row.id is not None]
+        shown = [_shown(row, query.has_window) for row in fetched]
+        departures = [str(next_departure.id) for next_departure in shown if next_departure is not None]
         keys = [card_key(tour_id, day) for tour_id in ids] + [seats_key(departure) for departure in departures]
-        return _dump({"ids": ids, "departures": departures, "next_cursor": next_cursor, "keys": keys})
+        page: dict[str, Any] = {"ids": ids, "departures": departures, "next_cursor": next_cursor, "keys": keys}
+        if query.has_window:  # each card's next departure is replaced by its first one inside the window
+            page["inside"] = [None if d is None else [str(d.id), d.starts_on.isoformat()] for d in shown]
+        return _dump(page)
 
     page, listed = await _listed(cache, versions, LIST_PREFIX, f":{day}:{_digest(query)}", build)
     if fetched:  # built just now: every card and seat count is in hand
-        return [_with_urls(card) for card in await _fill(cache, fetched, day)], page["next_cursor"]
+        cards = await _fill(cache, fetched, day)
+        if query.has_window:
+            await seat_counts.fill(cache, {row.inside_id: Seats(row.inside_seats_left, row.inside_seats_version)
+                                           for row in fetched if row.inside_id is not None})
+            for card, row in zip(cards, fetched):
+                card.next_departure = _shown(row, True)
+        return [_with_urls(card) for card in cards], page["next_cursor"]
     ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
-    tours = await read_tours(uow, ids, departures=page["departures"] if listed is not None else (), cached=listed)
+    inside = None
+    if "inside" in page:
+        inside = {tour_id: None if d is None else NextDeparture(id=d[0], starts_on=d[1], seats_left=0)
+                  for tour_id, d in zip(ids, page["inside"])}
+    tours = await read_tours(uow, ids, departures=page["departures"] if listed is not None else (), cached=listed,
+                             inside=inside)
     return [tours[tour_id] for tour_id in ids if tour_id in tours], page["next_cursor"]
+
+
+async def read_tour(uow: UnitOfWork, key: str) -> TourOut | None:
+    """One tour by id or slug (published or not). Slugs never change: `slug:<slug>` names the id for good."""
+    try:
+        return (await read_tours(uow, [uuid.UUID(key)])).get(uuid.UUID(key))
+    except ValueError:
+        pass
+    if not SLUG.fullmatch(key):
+        return None
+    cache, day = get_cache(), today()
+    known = await cache.get(slug_key(key))
+    if known is not None:
+        tour_id = uuid.UUID(known.decode())
+        return (await read_tours(uow, [tour_id])).get(tour_id)
+    rows = (await uow.session.execute(*queries.tour_by_slug(key, day))).all()
+    if not rows:
+        return None
+    await cache.set_many({slug_key(key): str(rows[0][0].id).encode()}, SLUG_TTL)
+    return _with_urls((await _fill(cache, rows, day))[0])
 
 
 async def read_tours(
     uow: UnitOfWork, ids: Sequence[uuid.UUID], *, departures: Sequence[str] = (),
-    cached: Sequence[bytes | None] | None = None,
+    cached: Sequence[bytes | None] | None = None, inside: dict[uuid.UUID, NextDeparture | None] | None = None,
 ) -> dict[uuid.UUID, TourOut]:
     """Tours by id (published or not): cards and seats from the cache, the misses in one query each.
 
     `cached`: what a page's round trip already read, the cards of `ids` then the seat counts of `departures`.
-    One tour alone comes with the seat count its card names, in one round trip too.
+    One tour alone comes with the seat count its card names, in one round trip too. `inside`: the next
+    departure each tour shows instead of its card's (a page's window).
     """
     cache, day = get_cache(), today()
     alone = cached is None and len(ids) == 1
@@ -108,6 +155,9 @@ async def read_tours(
     if missing:
         rows = (await uow.session.execute(*queries.tours_by_id(missing, day))).all()
         tours.update({card.id: card for card in await _fill(cache, rows, day)})
+    if inside is not None:
+        for tour_id, tour in tours.items():
+            tour.next_departure = inside.get(tour_id)
     upcoming = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
     seats = known | await _seats(uow, cache, [d for d in upcoming if d not in known])
     for tour in tours.values():
@@ -137,6 +187,13 @@ async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: Departures
     seats = known | await _seats(uow, cache, [row["id"] for row in page["items"] if row["id"] not in known])
     items = [DepartureOut(**row, seats_left=seats.get(row["id"], 0)) for row in page["items"]]
     return items, page["next_cursor"]
+
+
+async def list_admin_tours(uow: UnitOfWork, query: AdminToursQuery) -> tuple[list[TourOut], str | None]:
+    """Every tour but the archived, drafts included, newest first: straight from the database (admins only)."""
+    rows = (await uow.session.execute(*queries.admin_tours(query, today()))).all()
+    next_cursor = queries.admin_cursor(rows[query.limit - 1]) if len(rows) > query.limit else None
+    return [_with_urls(_card(row)) for row in rows[: query.limit]], next_cursor
 
 
 async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool = False) -> None:
@@ -189,9 +246,18 @@ def _card(row: Row[Any]) -> TourOut:
         id=tour.id, slug=tour.slug, title=tour.title, description=tour.description, country=tour.country,
         city=tour.city, duration_days=tour.duration_days, price_cents=tour.price_cents, currency=tour.currency,
         tags=list(tour.tags), rating=tour.rating, reviews_count=tour.reviews_count, is_published=tour.is_published,
-        image_urls=list(row.image_keys or []), created_at=tour.created_at, updated_at=tour.updated_at,
-        next_departure=NextDeparture(id=row.id, starts_on=row.starts_on, seats_left=row.seats_left) if row.id else None,
+        image_urls=[image["url"] for image in row.images], images=row.images, created_at=tour.created_at,
+        updated_at=tour.updated_at,
+        next_departure=_shown(row, False),
     )
+
+
+def _shown(row: Row[Any], window: bool) -> NextDeparture | None:
+    """The next departure a list row shows: the first inside the window when there is one, else the card's."""
+    if window:
+        return (NextDeparture(id=row.inside_id, starts_on=row.inside_starts_on, seats_left=row.inside_seats_left)
+                if row.inside_id is not None else None)
+    return NextDeparture(id=row.id, starts_on=row.starts_on, seats_left=row.seats_left) if row.id else None
 
 
 def _stored(card: TourOut) -> bytes:
@@ -204,7 +270,16 @@ def _stored(card: TourOut) -> bytes:
 
 
 def _with_urls(tour: TourOut) -> TourOut:
-    if tour.image_urls:
+    """Object keys where the URLs go, replaced by URLs made now: an image and its `image_urls` entry share one."""
+    if tour.images:
+        keys = [image.url for image in tour.images]
+        keys += [key for image in tour.images for key in image.thumbnails.values()]
+        url = dict(zip(keys, images.urls(keys)))
+        for image in tour.images:
+            image.url = url[image.url]
+            image.thumbnails = {size: url[key] for size, key in image.thumbnails.items()}
+        tour.image_urls = [image.url for image in tour.images]
+    elif tour.image_urls:  # a card cached before `images` existed
         tour.image_urls = images.urls(tour.image_urls)
     return tour
 

@@ -85,10 +85,21 @@ class ToursQuery(PageQuery):
         return bool(self.date_from or self.date_to or self.seats)
 
 
+class AdminToursQuery(PageQuery):
+    q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    is_published: bool | None = None
+
+
 class NextDeparture(Schema):
     id: uuid.UUID
     starts_on: dt.date
     seats_left: int
+
+
+class TourImageOut(Schema):
+    id: uuid.UUID
+    url: str
+    thumbnails: dict[str, str] = Field(description='WebP thumbnails by width ("320", "800"); {} until they are made')
 
 
 class TourOut(Output):
@@ -106,6 +117,7 @@ class TourOut(Output):
     reviews_count: int
     is_published: bool
     image_urls: list[str]
+    images: list[TourImageOut] = []
     next_departure: NextDeparture | None
     created_at: UtcDatetime
     updated_at: UtcDatetime

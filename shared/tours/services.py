@@ -27,9 +27,18 @@ async def list_tours(uow: UnitOfWork, *, query: schemas.ToursQuery) -> schemas.T
     return Page(items=items, next_cursor=next_cursor)
 
 
-async def get_tour(uow: UnitOfWork, *, tour_id: uuid.UUID, is_admin: bool) -> schemas.TourOut:
-    """One tour; unpublished tours exist only for admins."""
-    tour = (await readmodel.read_tours(uow, [tour_id])).get(tour_id)
+async def list_admin_tours(uow: UnitOfWork, *, query: schemas.AdminToursQuery) -> schemas.TourPage:
+    """Every tour, drafts included (archived ones are gone), newest first; `q` searches, `is_published` filters."""
+    items, next_cursor = await readmodel.list_admin_tours(uow, query)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def get_tour(uow: UnitOfWork, *, tour_id: uuid.UUID | str, is_admin: bool) -> schemas.TourOut:
+    """One tour by id (or, as text, by id or slug); unpublished tours exist only for admins."""
+    if isinstance(tour_id, str):
+        tour = await readmodel.read_tour(uow, tour_id)
+    else:
+        tour = (await readmodel.read_tours(uow, [tour_id])).get(tour_id)
     if tour is None or not (tour.is_published or is_admin):
         raise NotFoundError("No such tour")
     return tour
@@ -160,6 +169,24 @@ async def confirm_image(uow: UnitOfWork, *, tour_id: uuid.UUID, image_id: uuid.U
         ) or 0)
         await _commit(uow, tour_id)
     return await get_tour(uow, tour_id=tour_id, is_admin=True)
+
+
+async def delete_image(uow: UnitOfWork, *, tour_id: uuid.UUID, image_id: uuid.UUID) -> None:
+    """Take an image off a tour (attached or still pending); its objects leave the bucket after the commit."""
+    await _tour_for_update(uow, tour_id)
+    image = await uow.session.scalar(
+        select(TourImage).where(TourImage.id == image_id, TourImage.tour_id == tour_id).with_for_update()
+    )
+    if image is None:
+        raise NotFoundError("No such image")
+    await uow.session.delete(image)
+    keys = images.object_keys(image)
+
+    async def remove_objects() -> None:
+        uploads.delete_objects(keys)
+
+    uow.after_commit(remove_objects)
+    await _commit(uow, tour_id)
 
 
 async def _commit(uow: UnitOfWork, tour_id: uuid.UUID, *, seats: dict[uuid.UUID, seat_counts.Seats] | None = None

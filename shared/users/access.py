@@ -35,6 +35,14 @@ async def admin(request: Request) -> User:
     return user
 
 
+async def staff(request: Request) -> User:
+    """Admins and guides: the part of the admin API a guide may use (check-ins, reading bookings)."""
+    user = await signed_in(request)
+    if user.role not in ("admin", "guide"):
+        raise ForbiddenError("Admins and guides only")
+    return user
+
+
 def caller(request: Request) -> User:
     user = request.principal
     assert isinstance(user, User)

@@ -73,12 +73,13 @@ class UserOut(Output):
     id: uuid.UUID
     email: str = Field(json_schema_extra={"format": "email"})
     full_name: str | None
-    role: Literal["user", "admin"]
+    role: Literal["user", "guide", "admin"]
     is_active: bool
     avatar_url: str | None = None
     email_verified: bool
     locale: Locale
     has_password: bool
+    avatar_thumbnails: dict[str, str] = Field(default_factory=dict, description="WebP thumbnails by size (\"256\")")
     created_at: UtcDatetime
 
 
@@ -147,12 +148,12 @@ class AvatarConfirmIn(Input):
 
 class AdminUsersQuery(PageQuery):
     q: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Literal["user", "admin"] | None = None
+    role: Literal["user", "guide", "admin"] | None = None
     is_active: bool | None = None
 
 
 class AdminUserUpdate(Patch):
-    role: Literal["user", "admin"] | None = None
+    role: Literal["user", "guide", "admin"] | None = None
     is_active: bool | None = None
 
 

@@ -152,7 +152,7 @@ async def delete_me(uow: UnitOfWork, *, user: User) -> None:
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.full_name = "Deleted user"
     user.password_hash = None
-    user.avatar_key = None
+    user.avatar_key, user.avatar_thumbnail_keys = None, {}
     user.is_active = False
     user.deleted_at = user.updated_at = now
     await uow.commit()
@@ -239,7 +239,10 @@ async def confirm_avatar(uow: UnitOfWork, *, user: User, key: str) -> User:
     if not key.startswith(f"avatars/{user.id}/") or ".." in key:
         raise InvalidUploadError("This upload key is not one of yours")
     uploads.verify_image(key)
+    from shared.thumbnails import services as thumbnails  # only here: it reads the bucket
+
     user.avatar_key = key
+    user.avatar_thumbnail_keys = thumbnails.existing(key)  # made already when the upload's event came first
     user.updated_at = utcnow()
     await uow.commit()
     return user

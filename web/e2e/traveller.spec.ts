@@ -34,6 +34,8 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
 
     await expect(page.getByRole("heading", { level: 1, name: tour.title })).toBeVisible();
     await expect(page.getByRole("table").getByRole("cell", { name: "10", exact: true })).toBeVisible();
+    await page.getByRole("button", { name: t("favourites.add") }).click();
+    await expect(page.getByRole("button", { name: t("favourites.remove") })).toHaveAttribute("aria-pressed", "true");
     await checkPage(page, `${language}-tour`);
     await page.getByRole("table").getByRole("link").first().click();
 
@@ -79,6 +81,11 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
     await expect(cancelled).toContainText(t("booking.statuses.cancelled"));
     await expect(page.getByRole("listitem", { name: tour.title })).toContainText(t("booking.statuses.confirmed"));
 
+    await page.getByRole("link", { name: t("nav.favourites") }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(t("favourites.title"));
+    await expect(page.getByRole("link", { name: tour.title })).toBeVisible();
+    await checkPage(page, `${language}-favourites`);
+
     await page.getByRole("link", { name: t("nav.account") }).click();
     await expect(page.getByRole("cell", { name: t("account.succeeded") }).first()).toBeVisible();
     await checkPage(page, `${language}-account`);
@@ -88,6 +95,12 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
     await page.getByRole("button", { name: t("support.send") }).click();
     await expect(page.getByRole("heading", { name: "Vegetarian meals" })).toBeVisible();
     await checkPage(page, `${language}-support`);
+    await page.getByRole("link", { name: "Vegetarian meals" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Vegetarian meals" })).toBeVisible();
+    await page.getByLabel(t("fields.message")).fill("Two of us are vegan.");
+    await page.getByRole("button", { name: t("support.send") }).click();
+    await expect(page.getByRole("list", { name: t("support.thread") }).getByRole("listitem")).toHaveCount(2);
+    await checkPage(page, `${language}-support-thread`);
 
     await page.getByRole("button", { name: t("nav.signOut") }).click();
     await expect(page.getByRole("link", { name: t("nav.signIn") })).toBeVisible();

@@ -30,6 +30,7 @@ export function Layout() {
         <nav aria-label={t("nav.label")}>
           <NavLink to="/" end>{t("nav.tours")}</NavLink>
           {user && <NavLink to="/bookings">{t("nav.bookings")}</NavLink>}
+          {user && <NavLink to="/favourites">{t("nav.favourites")}</NavLink>}
           {user && <NavLink to="/support">{t("nav.support")}</NavLink>}
           {user && <NavLink to="/account">{t("nav.account")}</NavLink>}
           {status === "signed-out" && <NavLink to="/sign-in">{t("nav.signIn")}</NavLink>}

@@ -27,6 +27,8 @@ export const routes: RouteObject[] = [
       { path: "verify-email", ...page(() => import("../features/auth/VerifyEmailPage").then((m) => m.VerifyEmailPage)) },
       { path: "account", ...page(() => import("../features/account/AccountPage").then((m) => m.AccountPage)) },
       { path: "support", ...page(() => import("../features/support/SupportPage").then((m) => m.SupportPage)) },
+      { path: "support/:ticketId", ...page(() => import("../features/support/TicketPage").then((m) => m.TicketPage)) },
+      { path: "favourites", ...page(() => import("../features/favourites/FavouritesPage").then((m) => m.FavouritesPage)) },
       { path: "admin/tours", ...page(() => import("../features/admin/AdminToursPage").then((m) => m.AdminToursPage)) },
       { path: "admin/tours/new", ...page(() => import("../features/admin/TourEditPage").then((m) => m.TourEditPage)) },
       { path: "admin/tours/:tourId", ...page(() => import("../features/admin/TourEditPage").then((m) => m.TourEditPage)) },

@@ -1,5 +1,5 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/preact";
+import { cleanup, configure } from "@testing-library/preact";
 import { options } from "preact";
 import { afterEach } from "vitest";
 
@@ -8,4 +8,6 @@ import { afterEach } from "vitest";
 // timer schedules them the same way without touching the window.
 options.requestAnimationFrame = (callback) => void setTimeout(callback, 0);
 
+// findBy*/waitFor wait up to 5 s, not 1 s: on two shared cores a page behind sign-in can take longer to appear.
+configure({ asyncUtilTimeout: 5000 });
 afterEach(() => cleanup());

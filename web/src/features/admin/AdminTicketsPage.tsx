@@ -1,6 +1,6 @@
 import { type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
@@ -72,7 +72,7 @@ function TicketEditor({ ticket }: { ticket: Ticket }) {
 
   return (
     <article className="ticket-item" aria-labelledby={`ticket-${ticket.id}`}>
-      <h2 id={`ticket-${ticket.id}`}>{ticket.subject}</h2>
+      <h2 id={`ticket-${ticket.id}`}><Link to={`/support/${ticket.id}`}>{ticket.subject}</Link></h2>
       <p>{formatMoment(ticket.created_at, i18n.language)} · {t("support.status", { status: t(`support.statuses.${ticket.status}`) })}</p>
       <p>{ticket.message}</p>
       <form onSubmit={submit} className="stack" key={ticket.updated_at}>

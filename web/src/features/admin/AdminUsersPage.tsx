@@ -12,7 +12,7 @@ import { RequireUser } from "../../components/RequireUser";
 
 type User = components["schemas"]["UserOut"];
 type Role = components["schemas"]["AdminUserUpdate"]["role"];
-const ROLES = ["user", "admin"] as const;
+const ROLES = ["user", "guide", "admin"] as const;
 
 export function AdminUsersPage() {
   const { t } = useTranslation();

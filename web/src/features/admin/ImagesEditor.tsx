@@ -29,6 +29,13 @@ export function ImagesEditor({ tour }: { tour: Tour }) {
     },
   });
 
+  const remove = useMutation({
+    mutationFn: async (imageId: string) => unwrap(await api.DELETE("/v1/tours/{tour_id}/images/{image_id}", {
+      params: { path: { tour_id: tour.id, image_id: imageId } },
+    })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ["tour"] }),
+  });
+
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const file = new FormData(event.currentTarget).get("image");
@@ -38,11 +45,19 @@ export function ImagesEditor({ tour }: { tour: Tour }) {
   return (
     <section aria-labelledby="images-heading">
       <h2 id="images-heading">{t("admin.images")}</h2>
-      <div className="gallery">
-        {tour.image_urls.map((url, index) => (
-          <img key={url} src={url} alt={t("tour.image", { title: tour.title, number: index + 1 })} width={160} height={100} />
+      <ul className="gallery">
+        {(tour.images ?? []).map((image, index) => (
+          <li key={image.id}>
+            <img src={image.thumbnails["320"] ?? image.url} alt={t("tour.image", { title: tour.title, number: index + 1 })}
+              width={160} height={100} />
+            {!image.thumbnails["320"] && <small>{t("admin.thumbnailsPending")}</small>}
+            <button type="button" disabled={remove.isPending} onClick={() => remove.mutate(image.id)}>
+              {t("admin.deleteImage", { number: index + 1 })}
+            </button>
+          </li>
         ))}
-      </div>
+      </ul>
+      <ProblemMessage error={remove.error} />
       <form onSubmit={submit} className="stack">
         <label>{t("admin.imageFile")}<input name="image" type="file" accept={IMAGE_TYPES.join(",")} required /></label>
         <ProblemMessage error={upload.error} />

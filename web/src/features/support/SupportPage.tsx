@@ -1,6 +1,6 @@
 import { type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
@@ -65,7 +65,7 @@ function MyTickets() {
       {tickets.data?.items.length === 0 && <p>{t("support.none")}</p>}
       {tickets.data?.items.map((ticket) => (
         <article key={ticket.id} className="ticket-item" aria-labelledby={`ticket-${ticket.id}`}>
-          <h3 id={`ticket-${ticket.id}`}>{ticket.subject}</h3>
+          <h3 id={`ticket-${ticket.id}`}><Link to={`/support/${ticket.id}`}>{ticket.subject}</Link></h3>
           <p>{t(`support.statuses.${ticket.status}`)} · {formatMoment(ticket.created_at, i18n.language)}</p>
           <p>{ticket.message}</p>
           {ticket.reply && <blockquote aria-label={t("support.reply")}>{ticket.reply}</blockquote>}

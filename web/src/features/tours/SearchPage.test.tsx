@@ -17,7 +17,7 @@ describe("searching tours", () => {
     const server = fakeApi({ "GET /v1/tours": () => json({ items: [tour], next_cursor: "c2" }) });
     vi.stubGlobal("fetch", server.fetch);
     const { router } = await renderAt(<SearchPage />, { path: "/?country=Japan" });
-    expect(await screen.findByRole("link", { name: "Japan Alps and Onsen" })).toHaveAttribute("href", "/tours/t1");
+    expect(await screen.findByRole("link", { name: "Japan Alps and Onsen" })).toHaveAttribute("href", "/tours/alps");
     expect(screen.getByText("from €3,190.00")).toBeInTheDocument();
 
     await userEvent.type(screen.getByLabelText("Group size"), "2");

@@ -6,6 +6,7 @@ import { unwrap } from "../../api/problem";
 import { Page } from "../../components/Page";
 import { ProblemMessage } from "../../components/ProblemMessage";
 import { formatDay, formatMoney } from "../../i18n/format";
+import { FavouriteButton } from "../favourites/FavouriteButton";
 import { useDepartures, useTour } from "./queries";
 
 export function TourPage() {
@@ -30,9 +31,13 @@ export function TourPage() {
       <p>{data.city}, {data.country} · {t("tour.days", { count: data.duration_days })} · {" "}
         {t("tour.from", { price: formatMoney(data.price_cents, data.currency, i18n.language) })}</p>
       <p>{data.rating === null ? t("tour.noRating") : t("tour.rating", { rating: data.rating.toFixed(1), count: data.reviews_count })}</p>
+      <FavouriteButton tourId={data.id} />
       <div className="gallery">
-        {data.image_urls.map((url, index) => (
-          <img key={url} src={url} alt={t("tour.image", { title: data.title, number: index + 1 })} width={480} height={300} />
+        {(data.images ?? []).map((image, index) => (
+          <a key={image.id} href={image.url}>
+            <img src={image.thumbnails["800"] ?? image.url} alt={t("tour.image", { title: data.title, number: index + 1 })}
+              width={480} height={300} />
+          </a>
         ))}
       </div>
       <p className="description">{data.description}</p>
