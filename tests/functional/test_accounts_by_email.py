@@ -208,6 +208,7 @@ def test_bad_reset_bodies_are_422_and_change_nothing() -> None:
     assert short.status == 422 and short.json()["errors"][0]["loc"] == ["body", "password"]
     assert _reset(token, "long enough password").status == 204  # the 422 did not spend it
     assert _ask_reset("").status == 422
+    assert _ask_reset("0").status == 422  # not an address at all
     assert invoke(verify_email.handler, "POST", "/v1/auth/verify-email", json_body={"token": 5}).status == 422
 
 

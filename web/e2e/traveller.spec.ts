@@ -21,6 +21,9 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
     await page.getByLabel(t("fields.password")).fill("a long password");
     await page.getByRole("button", { name: t("auth.signUp") }).click();
     await expect(page.getByRole("button", { name: t("nav.signOut") })).toBeVisible();
+    // A new account is not confirmed yet: the banner says where the link went (Vitest covers sending it again).
+    await expect(page.getByText(t("verify.banner", { email: `${word.toLowerCase()}@example.com` }))).toBeVisible();
+    await expect(page.getByRole("button", { name: t("verify.resend") })).toBeVisible();
 
     await page.getByLabel(t("search.q")).fill(word);
     await page.getByLabel(t("search.country")).fill("Norway");
@@ -92,7 +95,7 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
     await page.getByRole("link", { name: t("nav.support") }).click();
     await page.getByLabel(t("fields.subject")).fill("Vegetarian meals");
     await page.getByLabel(t("fields.message")).fill("Are the huts able to cook vegetarian?");
-    await page.getByRole("button", { name: t("support.send") }).click();
+    await page.getByRole("button", { name: t("support.send"), exact: true }).click();
     await expect(page.getByRole("heading", { name: "Vegetarian meals" })).toBeVisible();
     await checkPage(page, `${language}-support`);
     await page.getByRole("link", { name: "Vegetarian meals" }).click();
