@@ -35,7 +35,8 @@ def test_register_login_me_refresh_logout() -> None:
     registered = _register(email)
     assert registered.status == 201
     user = registered.json()
-    assert set(user) == {"id", "email", "full_name", "role", "is_active", "avatar_url", "avatar_thumbnails", "created_at"}
+    assert set(user) == {"id", "email", "full_name", "role", "is_active", "avatar_url", "avatar_thumbnails",
+                         "created_at"}
     assert (user["email"], user["role"], user["is_active"], user["avatar_url"]) == (email, "user", True, None)
 
     logged_in = _log_in(email.upper())
