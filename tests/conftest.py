@@ -11,6 +11,10 @@ os.environ.update(
 )
 for _name in ("DATABASE_URL", "REDIS_URL", "PUSHGATEWAY_URL", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
+# Tours in the shared test database may have images (the demo pictures a gateway test loads): reading them
+# signs URLs, which needs credentials, though never a network call.
+os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
 

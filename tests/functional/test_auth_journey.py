@@ -35,8 +35,8 @@ def test_register_login_me_refresh_logout() -> None:
     registered = _register(email)
     assert registered.status == 201
     user = registered.json()
-    assert set(user) == {"id", "email", "full_name", "role", "is_active", "avatar_url", "email_verified", "locale",
-                         "has_password", "created_at"}
+    assert set(user) == {"id", "email", "full_name", "role", "is_active", "avatar_url", "avatar_thumbnails",
+                         "email_verified", "locale", "has_password", "created_at"}
     assert user["email_verified"] is False and user["locale"] == "en" and user["has_password"] is True
     assert (user["email"], user["role"], user["is_active"], user["avatar_url"]) == (email, "user", True, None)
 

@@ -11,7 +11,7 @@ from shared.tours.schemas import ToursQuery
 
 async def test_every_sort_shows_something_and_each_tour_has_a_picture(uow: UnitOfWork, aws: str) -> None:
     await demo.load_demo_data(uow)
-    assert await demo.load_demo_images(uow) == len(demo.TOURS)
+    await demo.load_demo_images(uow)  # puts what the bucket lacks (another test may have put some)
     assert await demo.load_demo_images(uow) == 0  # all there: nothing is put twice
     await demo.load_demo_data(uow)  # loading again changes nothing and keeps the ratings exact
     ids = {demo.sample_tour_id(index) for index in range(len(demo.TOURS))}
