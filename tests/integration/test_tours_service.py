@@ -17,7 +17,7 @@ from shared.core.uow import UnitOfWork
 from shared.tours import queries, services
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
 from shared.tours.models import Departure, Tour
-from shared.reviews import services as review_services
+from shared.reviews import readmodel as review_pages
 from shared.reviews.schemas import ReviewsQuery
 from shared.tours.schemas import DepartureCreate, DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
@@ -227,7 +227,7 @@ async def test_a_tour_whose_bookings_are_over_is_archived_and_gone_from_every_re
     assert await _ids(uow, country=country) == []
     assert await _ids(uow, country=country, date_from=dt.date.today().isoformat(), seats=1) == []
     with pytest.raises(NotFoundError):
-        await review_services.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
+        await review_pages.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
     row = await uow.session.scalar(select(Tour).where(Tour.id == tour.id).execution_options(populate_existing=True))
     assert row is not None and row.archived_at is not None and not row.is_published
     kept = await booking_services.get_booking(uow, caller=user, booking_id=booking.id)
