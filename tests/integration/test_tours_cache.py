@@ -13,7 +13,7 @@ from shared.core import db
 from shared.core.cache import get_cache
 from shared.core.errors import NotFoundError
 from shared.core.uow import UnitOfWork
-from shared.tours import cards, seats, services
+from shared.tours import archive, cards, seats, services
 from shared.tours.models import Departure
 from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
@@ -186,7 +186,7 @@ async def test_whether_a_tour_is_public_is_read_from_its_card_or_one_lookup(uow:
     assert len(sql.statements) == 3
 
     await services.update_tour(uow, tour_id=hidden.id, data=TourUpdate(is_published=True))
-    await services.delete_tour(uow, tour_id=public.id)
+    await archive.delete_tour(uow, tour_id=public.id)
     sql.reset()
     await cards.require_public(uow, hidden.id)
     with pytest.raises(NotFoundError):  # its tombstone
@@ -205,7 +205,7 @@ async def test_a_read_that_raced_an_archive_cannot_bring_the_tour_back(uow: Unit
     card = await get_cache().get(cards.card_key(tour.id, cards.today()))
     assert card is not None
 
-    await services.delete_tour(uow, tour_id=tour.id)
+    await archive.delete_tour(uow, tour_id=tour.id)
     # A read that fetched the card before the archive committed fills it afterwards, only if absent.
     await get_cache().set_many({cards.card_key(tour.id, cards.today()): card}, cards.CARD_TTL,
                                only_new=True)
