@@ -193,7 +193,7 @@ async def _explain_child() -> dict[str, Any]:
     from shared.core import db
     from shared.core.uow import UnitOfWork
     from shared.tours import queries
-    from shared.tours.readmodel import today
+    from shared.tours.cards import today
     from shared.tours.schemas import ToursQuery
 
     day = today()

@@ -5,7 +5,7 @@ import uuid
 
 from shared.core import http
 from shared.core.errors import NotFoundError
-from shared.reviews import schemas, services
+from shared.reviews import readmodel, schemas, services
 from shared.reviews.errors import AlreadyReviewedError, ReviewNotAllowedError
 from shared.users import access
 
@@ -14,7 +14,7 @@ async def create_review(request: http.Request, tour_id: uuid.UUID, body: schemas
     """Review a tour after a completed trip on it; one review per tour."""
     user = access.caller(request)
     review = await services.create_review(request.uow, user=user, tour_id=tour_id, data=body)
-    return http.json(services.review_out(review, user), status=201)
+    return http.json(readmodel.review_out(review, user), status=201)
 
 
 handler = http.lambda_handler(create_review, auth=access.signed_in, status=201, response=schemas.ReviewOut,

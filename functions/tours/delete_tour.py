@@ -5,14 +5,14 @@ import uuid
 
 from shared.core import http
 from shared.core.errors import NotFoundError
-from shared.tours import services
+from shared.tours import archive
 from shared.tours.errors import HasActiveBookingsError
 from shared.users import access
 
 
 async def delete_tour(request: http.Request, tour_id: uuid.UUID) -> http.Response:
     """Remove a tour (archived if it ever had bookings, which stay); 409 while a booking is pending or confirmed."""
-    await services.delete_tour(request.uow, tour_id=tour_id)
+    await archive.delete_tour(request.uow, tour_id=tour_id)
     return http.no_content()
 
 

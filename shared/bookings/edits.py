@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from shared.bookings import changes, payments, refunds, schemas, services, waitlist
+from shared.bookings import changes, jobs, payments, refunds, schemas, services, waitlist
 from shared.bookings.errors import PaymentDeclinedError, PaymentRequiredError, SoldOutError
 from shared.bookings.models import HOLDING, Booking, Refund
 from shared.core import idempotency
@@ -105,7 +105,7 @@ async def _changeable(uow: UnitOfWork, booking_id: uuid.UUID, caller: User, now:
         raise InvalidStateError("A checked-in booking cannot be changed")
     if booking.status == "pending" and (booking.expires_at is None or booking.expires_at <= now):
         raise InvalidStateError("The hold on these seats has expired")
-    if booking.payment_started_at is not None and booking.payment_started_at > now - services.PAYMENT_LOCK:
+    if booking.payment_started_at is not None and booking.payment_started_at > now - jobs.PAYMENT_LOCK:
         raise InvalidStateError("A payment for this booking is under way")
     return booking
 

@@ -1,5 +1,4 @@
 """Bookings: seats held on a departure, paid, cancelled, expired or completed."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

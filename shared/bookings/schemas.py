@@ -1,9 +1,8 @@
 """Request and response models of the booking endpoints."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -22,7 +21,7 @@ class BookingCreate(Input):
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
     @model_validator(mode="after")
-    def _travellers_fit(self) -> BookingCreate:
+    def _travellers_fit(self) -> Self:
         if len(self.travellers) > self.seats:
             raise ValueError("more travellers than seats")
         return self

@@ -12,10 +12,11 @@ import uuid
 from typing import NamedTuple, NoReturn
 
 from sqlalchemy import (
-    CTE, Date, Executable, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
+    CTE, Date, Executable, Integer, LargeBinary, bindparam, exists, func, insert, select, update,
 )
 
 from shared.bookings import changes, payments, refunds, schemas, tickets, waitlist
+from shared.bookings.jobs import PAYMENT_LOCK
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
 from shared.core import idempotency, outbox, pages, snapstart
@@ -30,8 +31,6 @@ from shared.tours.seats import Seats
 from shared.tours.models import Departure, Tour
 from shared.users.models import User
 
-PAYMENT_LOCK = dt.timedelta(seconds=idempotency.LOCK_SECONDS)
-JOB_BATCH = 500
 
 _BOOKING_COLUMNS = ("id", "user_id", "tour_id", "departure_id", "starts_on", "ends_on", "seats", "travellers", "note",
                     "total_cents", "currency", "status", "expires_at", "paid_cents", "refunded_cents",
@@ -235,40 +234,6 @@ async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID
     await seats.seats_changed(released.left | offered)
     await refunds.settle(uow, released.refunds)
     return booking
-
-
-async def expire_pending(uow: UnitOfWork, *, now: dt.datetime | None = None) -> int:
-    """Job: pending bookings past their hold expire and give their seats back. Safe twice at once."""
-    now = now or utcnow()
-    due = select(Booking.id).where(
-        Booking.status == "pending", Booking.expires_at < now,
-        (Booking.payment_started_at.is_(None)) | (Booking.payment_started_at < now - PAYMENT_LOCK),
-    )
-    return await _run_job(uow, due, "pending", "expired", "booking.expired", offer=True)
-
-
-async def complete_finished(uow: UnitOfWork, *, today: dt.date | None = None) -> int:
-    """Job: confirmed bookings whose trip has ended are completed. Safe twice at once."""
-    due = select(Booking.id).where(Booking.status == "confirmed", Booking.ends_on < (today or utcnow().date()))
-    return await _run_job(uow, due, "confirmed", "completed", "booking.completed")
-
-
-async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: str, event: str, *,
-                   offer: bool = False) -> int:
-    done = 0
-    while True:
-        # SKIP LOCKED: a second run at the same time takes other rows, never the same ones twice.
-        batch = list(await uow.session.scalars(
-            select(Booking).where(Booking.id.in_(due.limit(JOB_BATCH).scalar_subquery()), Booking.status == was)
-            .with_for_update(skip_locked=True)
-        ))
-        if not batch:
-            return done
-        released = await changes.release(uow, batch, becomes, event)
-        offered = await waitlist.offer_freed(uow, released.left) if offer else {}  # expired offers pass on
-        await uow.commit()
-        await seats.seats_changed(released.left | offered)
-        done += len(batch)
 
 
 async def refuse(uow: UnitOfWork, departure_id: uuid.UUID, *, today: dt.date) -> NoReturn:

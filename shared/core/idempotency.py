@@ -6,7 +6,6 @@ same transaction as its own writes (`complete`), so a booking and the answer tha
 committed together or not at all. Refusals the operation itself produced (409 `sold_out`, 402...)
 are stored too; an attempt that ends in a 5xx, a crash or a 404/422 releases the key.
 """
-from __future__ import annotations
 
 import datetime as dt
 import hashlib

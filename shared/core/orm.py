@@ -1,5 +1,4 @@
 """The declarative base shared by every domain's models, with an explicit naming convention."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

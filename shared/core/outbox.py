@@ -1,5 +1,4 @@
 """The transactional outbox: events are rows written with the change they describe, published later."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

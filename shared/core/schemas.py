@@ -1,5 +1,4 @@
 """Building blocks for request and response models shared by every domain."""
-from __future__ import annotations
 
 import base64
 import datetime as dt

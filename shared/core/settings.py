@@ -1,8 +1,7 @@
 """Configuration, read once from the environment (and `.env` locally) on first use."""
-from __future__ import annotations
 
 import functools
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,7 +84,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
+    def _refuse_placeholder_secrets(self) -> Self:
         if self.environment == "production":
             secret = self.jwt_secret.get_secret_value()
             if secret == PLACEHOLDER_SECRET or len(secret) < 32:

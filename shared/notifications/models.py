@@ -1,5 +1,4 @@
 """What the notifier has already delivered."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

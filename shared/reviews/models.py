@@ -1,5 +1,4 @@
 """Reviews of tours by people who travelled on them."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -1,5 +1,4 @@
 """Request and response models of the review endpoints."""
-from __future__ import annotations
 
 import uuid
 from typing import Annotated

@@ -1,5 +1,4 @@
 """Support tickets: a question from a user, answered by an admin."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -1,8 +1,7 @@
 """Request and response models of the support ticket endpoints."""
-from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import StringConstraints, model_validator
 
@@ -24,7 +23,7 @@ class TicketUpdate(Input):
     reply: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> TicketUpdate:
+    def _something(self) -> Self:
         if self.status is None and self.reply is None:
             raise ValueError("send a status, a reply or both")
         return self

@@ -1,5 +1,4 @@
 """Health report."""
-from __future__ import annotations
 
 from typing import Literal
 

@@ -1,5 +1,4 @@
 """Tour images: their table, keys in the bucket, URLs made at read time."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -1,5 +1,4 @@
 """Tours, their dated departures and their images."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -2,8 +2,8 @@
 
 What is cached, and why it is never stale:
 
-- `card:<id>:<today>` — a tour's *card*: its `TourOut` as JSON, with image and thumbnail keys where the URLs go and
-  the next departure's seat count of that moment, which every read replaces with the live one; led by
+- `card:<id>:<today>` (`cards.py`) — a tour's *card*: its `TourOut` as JSON, with image and thumbnail keys where
+  the URLs go and the next departure's seat count of that moment, which every read replaces with the live one; led by
   `keys`, the key of that live count, so that one round trip reads both (`_stored`). Written
   through after every write that changes it and filled only-if-absent by reads, so a read that raced a
   write can never put old data back.
@@ -41,26 +41,17 @@ from sqlalchemy import Row, select
 from shared.core.cache import Cache, get_cache
 from shared.core.uow import UnitOfWork
 from shared.tours import images, queries
+from shared.tours.cards import CARD_TTL, GONE, card_key, today
 from shared.tours import seats as seat_counts
 from shared.tours.seats import SEATS_VERSION, VERSION_TTL, Seats, seats_key, stamp
 from shared.tours.models import Departure, Tour
 from shared.tours.schemas import AdminToursQuery, DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
 
-CARD_TTL = 600
-GONE = b'{"keys":[]}'  # the card of a tour that was archived or deleted: known absent, not a miss
 LIST_TTL = 300
 CATALOGUE_VERSION = "tours:version"
 SLUG = re.compile(r"[a-z0-9-]{1,240}")
 SLUG_TTL = 7 * 24 * 3600
 LIST_PREFIX = "tours:page:"
-
-
-def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
-
-
-def card_key(tour_id: uuid.UUID | str, day: dt.date) -> str:
-    return f"card:{tour_id}:{day.isoformat()}"
 
 
 def slug_key(slug: str) -> str:

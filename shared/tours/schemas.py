@@ -1,9 +1,8 @@
 """Request and response models of the tour, departure and image endpoints."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
@@ -73,7 +72,7 @@ class ToursQuery(PageQuery):
     sort: TourSort = "-created_at"
 
     @model_validator(mode="after")
-    def _ranges(self) -> ToursQuery:
+    def _ranges(self) -> Self:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("date_from must not be after date_to")
         if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
@@ -157,7 +156,7 @@ class DeparturesQuery(PageQuery):
     date_to: dt.date | None = None
 
     @model_validator(mode="after")
-    def _range(self) -> DeparturesQuery:
+    def _range(self) -> Self:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("date_from must not be after date_to")
         return self

@@ -6,17 +6,15 @@ import secrets
 import unicodedata
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from shared.bookings.models import HOLDING, Booking
 from shared.core import uploads
 from shared.core.errors import InvalidStateError, NotFoundError
-from shared.core.orm import utcnow
 from shared.core.schemas import Page, PresignedPost
 from shared.core.uow import UnitOfWork
 from shared.tours import images, readmodel, schemas, seats as seat_counts
-from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
+from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError
 from shared.tours.images import TourImage
 from shared.tours.models import Departure, Tour
 
@@ -60,27 +58,6 @@ async def update_tour(uow: UnitOfWork, *, tour_id: uuid.UUID, data: schemas.Tour
         setattr(tour, name, value)
     await _commit(uow, tour_id)
     return await get_tour(uow, tour_id=tour_id, is_admin=True)
-
-
-async def delete_tour(uow: UnitOfWork, *, tour_id: uuid.UUID) -> None:
-    """Archive a tour that has had bookings (they and its reviews stay), remove one that never had any.
-
-    Refused while a pending or confirmed booking exists. Either way the tour is gone from every read.
-    """
-    tour = await _tour_for_update(uow, tour_id)
-    # Closing its departures takes their row locks: a booking being made on one either committed before
-    # (and is seen below) or finds the departure closed.
-    await uow.session.execute(
-        update(Departure).where(Departure.tour_id == tour_id, Departure.status == "open").values(status="closed")
-    )
-    bookings = select(Booking.id).where(Booking.tour_id == tour_id)
-    if await uow.session.scalar(select(bookings.where(Booking.status.in_(HOLDING)).exists())):
-        raise HasActiveBookingsError("Pending or confirmed bookings still hold seats on this tour")
-    if await uow.session.scalar(select(bookings.exists())):
-        tour.archived_at, tour.is_published = utcnow(), False
-    else:
-        await uow.session.delete(tour)
-    await _commit(uow, tour_id, seats={})  # its departures closed (their pages change), no seat count did
 
 
 async def list_departures(

@@ -1,6 +1,5 @@
 """Refresh tokens and the login history: only the auth functions touch them, so they live apart from
 `models`, which every signed-in request imports."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -1,5 +1,4 @@
 """Accounts and their token families: what every signed-in request reads (`shared.users.access`)."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

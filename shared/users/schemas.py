@@ -1,8 +1,7 @@
 """Request and response models of the auth and user endpoints."""
-from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, WithJsonSchema, model_validator
 
@@ -63,7 +62,7 @@ class UserUpdate(Patch):
     current_password: str | None = Field(default=None, max_length=1024)
 
     @model_validator(mode="after")
-    def _password_change_needs_current(self) -> UserUpdate:
+    def _password_change_needs_current(self) -> Self:
         if self.password is not None and not self.current_password:
             raise ValueError("current_password is required to change the password")
         return self

@@ -19,3 +19,8 @@ MAIL_FUNCTIONS = frozenset({"deliver_notifications"})
 PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "start_session", "update_me"})
 # They serve files: no database, cache or tokens.
 DOCS_FUNCTIONS = frozenset({"get_openapi", "get_docs"})
+# They read rows of these tables and never write one, so need not import the tables those rows refer to (a flush
+# resolves the foreign keys of the tables it writes): a support ticket may name one of the caller's bookings.
+READ_ONLY_TABLES = {
+    name: frozenset({"booking"}) for name in ("open_ticket", "list_tickets", "list_all_tickets", "update_ticket")
+}

@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 
 from local_gateway import template as sam
-from tests.contract.allowances import AWS_FUNCTIONS, DOCS_FUNCTIONS, MAIL_FUNCTIONS, PASSWORD_FUNCTIONS
+from tests.contract.allowances import (
+    AWS_FUNCTIONS, DOCS_FUNCTIONS, MAIL_FUNCTIONS, PASSWORD_FUNCTIONS, READ_ONLY_TABLES,
+)
 from tests.support import requirements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,10 +35,20 @@ code_dirs, layer, dependencies, module_name = sys.argv[1:]
 sys.path[:0] = [*code_dirs.split("|"), layer, dependencies]
 module = importlib.import_module(module_name)
 from shared.core import http, settings
+packages = sorted({name.partition(".")[0] for name in sys.modules})
+unresolved = []
+if "shared.core.orm" in sys.modules:  # a flush sorts its tables by their foreign keys: each must resolve
+    for table in sys.modules["shared.core.orm"].Base.metadata.tables.values():
+        for key in table.foreign_keys:
+            try:
+                key.column
+            except Exception:
+                unresolved.append(f"{table.name}.{key.parent.name} -> {key.target_fullname}")
 print(json.dumps({
     "is_function_handler": isinstance(module.handler, http.FunctionHandler),
     "settings_read": settings.get_settings.cache_info().currsize,
-    "packages": sorted({name.partition(".")[0] for name in sys.modules}),
+    "packages": packages,
+    "unresolved_foreign_keys": unresolved,
     "files": sorted({getattr(loaded, "__file__", None) or "" for loaded in list(sys.modules.values())}),
 }))
 """
@@ -120,3 +132,13 @@ def test_handler_imports_only_what_it_uses(logical_id: str, reports: dict[str, d
     # Nothing from the project but the handler itself and the layer's copy of shared/: no other handler.
     own = str(ROOT / function.code_uri / f"{function.name}.py")
     assert [file for file in report["files"] if file.startswith(str(ROOT) + os.sep)] == [own]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_handler_imports_every_table_its_tables_refer_to(logical_id: str, reports: dict[str, dict[str, Any]]) -> None:
+    # Importing a model alone is enough to read it, but a flush of its rows resolves every foreign key of the
+    # tables it sorts, and fails on a table whose model the function never imported.
+    report = reports[logical_id]
+    assert "error" not in report, report.get("error")
+    read_only = READ_ONLY_TABLES.get(FUNCTIONS[logical_id].name, frozenset())
+    assert [key for key in report["unresolved_foreign_keys"] if key.partition(".")[0] not in read_only] == []

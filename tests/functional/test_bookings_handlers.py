@@ -14,7 +14,7 @@ from functions.admin import check_in, list_all_bookings
 from functions.auth import get_me
 from functions.bookings import cancel_booking, create_booking, get_booking, get_ticket, list_bookings, pay_booking
 from functions.tours import create_departure, create_tour, list_departures, update_departure
-from shared.bookings import services
+from shared.bookings import jobs
 from shared.bookings.models import Booking
 from shared.core.uow import UnitOfWork
 from tests.support.accounts import token_for
@@ -147,7 +147,7 @@ def _expire(booking_id: str) -> None:
             await uow.session.execute(update(Booking).where(Booking.id == uuid.UUID(booking_id)).values(
                 expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
             await uow.commit()
-            await services.expire_pending(uow)
+            await jobs.expire_pending(uow)
 
     run_in_environment(expire())
 
@@ -159,7 +159,7 @@ def _complete(booking_id: str) -> None:
             await uow.session.execute(update(Booking).where(Booking.id == uuid.UUID(booking_id)).values(
                 ends_on=dt.date.today() - dt.timedelta(days=1)))
             await uow.commit()
-            await services.complete_finished(uow)
+            await jobs.complete_finished(uow)
 
     run_in_environment(complete())
 

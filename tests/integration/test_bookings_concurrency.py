@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import update
 
-from shared.bookings import invariants, services
+from shared.bookings import invariants, jobs, services
 from shared.bookings.errors import SoldOutError
 from shared.bookings.models import Booking
 from shared.bookings.schemas import BookingCreate
@@ -88,7 +88,7 @@ async def test_expiry_jobs_run_twice_at_once_release_each_seat_once(database_url
 
         async def run() -> int:
             async with UnitOfWork() as uow:
-                return await services.expire_pending(uow)
+                return await jobs.expire_pending(uow)
 
         first, second = await asyncio.gather(run(), run())
         async with UnitOfWork() as uow:

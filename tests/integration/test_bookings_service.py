@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from shared.bookings import accounts, cascades, invariants, services, tickets
+from shared.bookings import accounts, cascades, invariants, jobs, services, tickets
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import Booking
 from shared.bookings.schemas import BookingCreate, PaymentIn
@@ -191,13 +191,13 @@ async def test_jobs_expire_stale_holds_and_complete_finished_trips(uow: UnitOfWo
     await uow.session.execute(update(Booking).where(Booking.id == finished.id).values(
         status="confirmed", ends_on=dt.date.today() - dt.timedelta(days=1)))
     await uow.commit()
-    assert await services.expire_pending(uow) >= 1
-    assert await services.complete_finished(uow) >= 1
+    assert await jobs.expire_pending(uow) >= 1
+    assert await jobs.complete_finished(uow) >= 1
     statuses = {b.id: b.status for b in await uow.session.scalars(
         select(Booking).where(Booking.departure_id == departure.id).execution_options(populate_existing=True))}
     assert statuses == {stale.id: "expired", fresh.id: "pending", finished.id: "completed"}
     assert await _seats_left(uow, departure.id) == 4
-    assert await services.expire_pending(uow) == 0 and await services.complete_finished(uow) == 0
+    assert await jobs.expire_pending(uow) == 0 and await jobs.complete_finished(uow) == 0
     assert await invariants.capacity_violations(uow, [departure.id]) == []
 
 

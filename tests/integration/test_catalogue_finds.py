@@ -16,7 +16,7 @@ from shared.core.errors import BadRequestError, NotFoundError
 from shared.core.schemas import encode_cursor
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
-from shared.tours import services
+from shared.tours import archive, services
 from shared.tours.schemas import AdminToursQuery, ImageUploadIn, ToursQuery, TourUpdate
 from tests.integration.test_tour_images import PNG, _post
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
@@ -118,7 +118,7 @@ async def test_a_draft_is_found_by_slug_only_by_admins_and_an_archived_tour_by_n
     with pytest.raises(NotFoundError):
         await services.get_tour(uow, tour_id=draft.slug, is_admin=False)
     assert (await services.get_tour(uow, tour_id=draft.slug, is_admin=True)).id == draft.id
-    await services.delete_tour(uow, tour_id=draft.id)
+    await archive.delete_tour(uow, tour_id=draft.id)
     with pytest.raises(NotFoundError):
         await services.get_tour(uow, tour_id=draft.slug, is_admin=True)
 
@@ -128,7 +128,7 @@ async def test_the_admin_list_shows_drafts_newest_first_and_filters(uow: UnitOfW
     published = await make_tour(uow, title=f"Published {word}")
     draft = await make_tour(uow, title=f"Draft {word}", is_published=False)
     gone = await make_tour(uow, title=f"Gone {word}", is_published=False)
-    await services.delete_tour(uow, tour_id=gone.id)
+    await archive.delete_tour(uow, tour_id=gone.id)
     page = await services.list_admin_tours(uow, query=AdminToursQuery(q=word))
     assert [tour.id for tour in page.items] == [draft.id, published.id]
     drafts = await services.list_admin_tours(uow, query=AdminToursQuery(q=word, is_published=False))

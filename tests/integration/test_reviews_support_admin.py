@@ -17,7 +17,7 @@ from shared.core.db import dispose_all
 from shared.core.outbox import OutboxEvent
 from shared.core.settings import reset_settings
 from shared.core.uow import UnitOfWork
-from shared.reviews import services as reviews
+from shared.reviews import readmodel as review_pages, services as reviews
 from shared.reviews.errors import AlreadyReviewedError, ReviewNotAllowedError
 from shared.reviews.schemas import ReviewCreate, ReviewsQuery
 from shared.support import services as support
@@ -55,7 +55,7 @@ async def test_only_travellers_of_a_completed_trip_review_once(uow: UnitOfWork) 
                                          data=ReviewCreate(rating=4, text="Lovely"))
     with pytest.raises(AlreadyReviewedError):
         await reviews.create_review(uow, user=traveller, tour_id=tour.id, data=ReviewCreate(rating=1, text="Again"))
-    page = await reviews.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
+    page = await review_pages.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
     assert [(r.id, r.author_name, r.rating) for r in page.items] == [(review.id, "Test User", 4)]
 
 
@@ -76,7 +76,8 @@ async def test_rating_and_count_stay_exact_through_creates_and_deletes(uow: Unit
     await reviews.delete_review(uow, caller=admin, review_id=made[1][1].id)
     shown = await tours.get_tour(uow, tour_id=tour.id, is_admin=False)
     assert (shown.rating, shown.reviews_count) == (2.0, 1)
-    assert [r.rating for r in (await reviews.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())).items] == [2]
+    page = await review_pages.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
+    assert [r.rating for r in page.items] == [2]
     await reviews.delete_review(uow, caller=admin, review_id=made[2][1].id)
     shown = await tours.get_tour(uow, tour_id=tour.id, is_admin=False)
     assert (shown.rating, shown.reviews_count) == (None, 0)

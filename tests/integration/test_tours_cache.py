@@ -13,7 +13,7 @@ from shared.core import db
 from shared.core.cache import get_cache
 from shared.core.errors import NotFoundError
 from shared.core.uow import UnitOfWork
-from shared.tours import readmodel, seats, services
+from shared.tours import archive, cards, seats, services
 from shared.tours.models import Departure
 from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
@@ -170,6 +170,30 @@ async def test_a_broken_cache_falls_back_to_the_database(uow: UnitOfWork, monkey
     assert (await services.get_tour(uow, tour_id=tour.id, is_admin=False)).id == tour.id
 
 
+async def test_whether_a_tour_is_public_is_read_from_its_card_or_one_lookup(uow: UnitOfWork, sql: StatementLog) -> None:
+    public, hidden = await make_tour(uow), await make_tour(uow, is_published=False)  # cards written through
+    sql.reset()
+    await cards.require_public(uow, public.id)
+    with pytest.raises(NotFoundError):
+        await cards.require_public(uow, hidden.id)
+    assert sql.statements == []
+
+    await get_cache().delete(*(cards.card_key(tour.id, cards.today()) for tour in (public, hidden)))
+    await cards.require_public(uow, public.id)
+    for unseen in (hidden.id, uuid.uuid4()):
+        with pytest.raises(NotFoundError):
+            await cards.require_public(uow, unseen)
+    assert len(sql.statements) == 3
+
+    await services.update_tour(uow, tour_id=hidden.id, data=TourUpdate(is_published=True))
+    await archive.delete_tour(uow, tour_id=public.id)
+    sql.reset()
+    await cards.require_public(uow, hidden.id)
+    with pytest.raises(NotFoundError):  # its tombstone
+        await cards.require_public(uow, public.id)
+    assert sql.statements == []
+
+
 async def test_a_read_that_raced_an_archive_cannot_bring_the_tour_back(uow: UnitOfWork, sql: StatementLog) -> None:
     country = f"Ghostland {uuid.uuid4().hex[:6]}"
     tour = await make_tour(uow, country=country)
@@ -178,12 +202,12 @@ async def test_a_read_that_raced_an_archive_cannot_bring_the_tour_back(uow: Unit
     booking = await make_booking(uow, user, departure.id)
     await booking_services.cancel_booking(uow, caller=user, booking_id=booking.id)
     await services.list_tours(uow, query=ToursQuery(country=country))  # warm: the page and the card
-    card = await get_cache().get(readmodel.card_key(tour.id, readmodel.today()))
+    card = await get_cache().get(cards.card_key(tour.id, cards.today()))
     assert card is not None
 
-    await services.delete_tour(uow, tour_id=tour.id)
+    await archive.delete_tour(uow, tour_id=tour.id)
     # A read that fetched the card before the archive committed fills it afterwards, only if absent.
-    await get_cache().set_many({readmodel.card_key(tour.id, readmodel.today()): card}, readmodel.CARD_TTL,
+    await get_cache().set_many({cards.card_key(tour.id, cards.today()): card}, cards.CARD_TTL,
                                only_new=True)
 
     with pytest.raises(NotFoundError):

@@ -14,10 +14,10 @@ from shared.bookings import services as booking_services
 from shared.bookings.schemas import PaymentIn
 from shared.core.errors import BadRequestError, InvalidStateError, NotFoundError
 from shared.core.uow import UnitOfWork
-from shared.tours import queries, services
+from shared.tours import archive, queries, services
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError, HasActiveBookingsError
 from shared.tours.models import Departure, Tour
-from shared.reviews import services as review_services
+from shared.reviews import readmodel as review_pages
 from shared.reviews.schemas import ReviewsQuery
 from shared.tours.schemas import DepartureCreate, DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
@@ -194,12 +194,12 @@ async def test_a_tour_is_not_deleted_while_a_booking_is_pending_or_confirmed(uow
     user = await make_user(uow)
     booking = await make_booking(uow, user, departure.id)
     with pytest.raises(HasActiveBookingsError):
-        await services.delete_tour(uow, tour_id=tour.id)
+        await archive.delete_tour(uow, tour_id=tour.id)
     await uow.rollback()  # as the adapter does after a refusal
     await uow.session.refresh(user)
     await booking_services.pay_booking(uow, caller=user, booking_id=booking.id, data=PaymentIn(payment_token="tok_ok"))
     with pytest.raises(HasActiveBookingsError):
-        await services.delete_tour(uow, tour_id=tour.id)
+        await archive.delete_tour(uow, tour_id=tour.id)
     await uow.rollback()
 
     shown = await services.get_tour(uow, tour_id=tour.id, is_admin=False)  # nothing changed
@@ -217,7 +217,7 @@ async def test_a_tour_whose_bookings_are_over_is_archived_and_gone_from_every_re
     await booking_services.cancel_booking(uow, caller=user, booking_id=booking.id)
     assert await _ids(uow, country=country) == [tour.id]
 
-    await services.delete_tour(uow, tour_id=tour.id)
+    await archive.delete_tour(uow, tour_id=tour.id)
 
     for is_admin in (False, True):
         with pytest.raises(NotFoundError):
@@ -227,7 +227,7 @@ async def test_a_tour_whose_bookings_are_over_is_archived_and_gone_from_every_re
     assert await _ids(uow, country=country) == []
     assert await _ids(uow, country=country, date_from=dt.date.today().isoformat(), seats=1) == []
     with pytest.raises(NotFoundError):
-        await review_services.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
+        await review_pages.list_reviews(uow, tour_id=tour.id, query=ReviewsQuery())
     row = await uow.session.scalar(select(Tour).where(Tour.id == tour.id).execution_options(populate_existing=True))
     assert row is not None and row.archived_at is not None and not row.is_published
     kept = await booking_services.get_booking(uow, caller=user, booking_id=booking.id)
@@ -240,7 +240,7 @@ async def test_an_archived_tour_cannot_be_changed_booked_or_deleted_again(uow: U
     user = await make_user(uow)
     booking = await make_booking(uow, user, departure.id)
     await booking_services.cancel_booking(uow, caller=user, booking_id=booking.id)
-    await services.delete_tour(uow, tour_id=tour.id)
+    await archive.delete_tour(uow, tour_id=tour.id)
 
     attempts = [
         services.update_tour(uow, tour_id=tour.id, data=TourUpdate(is_published=True)),
@@ -249,7 +249,7 @@ async def test_an_archived_tour_cannot_be_changed_booked_or_deleted_again(uow: U
         services.update_departure(uow, departure_id=departure.id, data=DepartureUpdate(status="open")),
         cascades.cancel_departure(uow, departure_id=departure.id),
         make_booking(uow, user, departure.id),
-        services.delete_tour(uow, tour_id=tour.id),
+        archive.delete_tour(uow, tour_id=tour.id),
     ]
     for attempt in attempts:
         with pytest.raises(NotFoundError):
@@ -264,7 +264,7 @@ async def test_an_archived_tour_cannot_be_changed_booked_or_deleted_again(uow: U
 async def test_a_tour_that_never_had_a_booking_is_deleted_outright(uow: UnitOfWork) -> None:
     tour = await make_tour(uow)
     await make_departure(uow, tour.id)
-    await services.delete_tour(uow, tour_id=tour.id)
+    await archive.delete_tour(uow, tour_id=tour.id)
     with pytest.raises(NotFoundError):
         await services.get_tour(uow, tour_id=tour.id, is_admin=True)
     assert await uow.session.scalar(select(func.count()).select_from(Tour).where(Tour.id == tour.id)) == 0

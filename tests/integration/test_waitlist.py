@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from shared.bookings import edits, invariants, services, waitlist
+from shared.bookings import edits, invariants, jobs, services, waitlist
 from shared.bookings.errors import AlreadyWaitlistedError, DepartureClosedError, SeatsAvailableError
 from shared.bookings.models import Booking, WaitlistEntry
 from shared.bookings.schemas import BookingUpdate, WaitlistJoin
@@ -92,7 +92,7 @@ async def test_an_offer_that_expires_unpaid_passes_the_seats_to_the_next(uow: Un
     await uow.session.execute(update(Booking).where(Booking.id == offer).values(
         expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
     await uow.commit()
-    assert await services.expire_pending(uow) >= 1
+    assert await jobs.expire_pending(uow) >= 1
     passed = await _entry(uow, two.id)
     assert passed.status == "offered"
     assert (await uow.session.get_one(Booking, passed.booking_id)).user_id == second.id
