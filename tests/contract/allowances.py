@@ -18,3 +18,5 @@ MAIL_FUNCTIONS = frozenset({"deliver_notifications"})
 PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "start_session", "update_me"})
 # They serve files: no database, cache or tokens.
 DOCS_FUNCTIONS = frozenset({"get_openapi", "get_docs"})
+# The sign-in callback verifies ID tokens with joserfc (and so cryptography), which only its own package carries.
+OAUTH_FUNCTIONS = frozenset({"finish_oauth_sign_in"})

@@ -21,7 +21,12 @@ from typing import Any
 import pytest
 
 from local_gateway import template as sam
-from tests.contract.allowances import AWS_FUNCTIONS, DOCS_FUNCTIONS, MAIL_FUNCTIONS, PASSWORD_FUNCTIONS
+from tests.contract.allowances import (
+    AWS_FUNCTIONS,
+    DOCS_FUNCTIONS,
+    MAIL_FUNCTIONS,
+    PASSWORD_FUNCTIONS,
+)
 from tests.support import requirements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +54,8 @@ def _forbidden(name: str) -> set[str]:
         forbidden.add("bcrypt")
     if name not in MAIL_FUNCTIONS:
         forbidden |= {"jinja2", "markupsafe", "smtplib"}
+    # Not even the callback (OAUTH_FUNCTIONS, whose package carries them) loads them at import: only to verify a token.
+    forbidden |= {"joserfc", "cryptography"}
     if name in DOCS_FUNCTIONS:
         forbidden |= {"sqlalchemy", "asyncpg", "redis", "jwt", "jinja2"}
     return forbidden
