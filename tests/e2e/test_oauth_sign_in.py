@@ -13,6 +13,8 @@ import pytest
 from shared.core.settings import reset_settings
 from tests.e2e.conftest import Gateway, serve
 from tests.support import oidc
+from tests.support.accounts import create_account
+from tests.support.builders import DEFAULT_PASSWORD, unique_email
 
 APP = "http://app.test/sign-in"  # the web app's landing page, the one allowlisted redirect_uri
 CLIENT_ID = "tourbook-web"
@@ -175,3 +177,78 @@ def test_nothing_configured_lists_no_provider(database_url: str) -> None:
     with serve("inprocess", OAUTH_PROVIDERS="") as gateway, gateway.client() as client:
         assert client.get("/v1/auth/oauth/providers").json() == {"items": []}
         assert client.get("/v1/auth/oauth/google/authorize", params={"redirect_uri": APP}).status_code == 404
+
+
+def bearer_of(browser: httpx.Client, back: dict[str, str]) -> dict[str, str]:
+    tokens = exchange(browser, back["login_code"])
+    assert tokens.status_code == 200, tokens.text
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+def password_bearer(browser: httpx.Client, email: str, password: str) -> dict[str, str]:
+    logged_in = browser.post("/v1/auth/login", json={"email": email, "password": password})
+    assert logged_in.status_code == 200, logged_in.text
+    return {"Authorization": f"Bearer {logged_in.json()['access_token']}"}
+
+
+def test_a_verified_address_on_both_sides_links_the_existing_account(
+        browser: httpx.Client, provider: oidc.Provider) -> None:
+    email = unique_email()
+    create_account(email)  # its address is verified
+    own = password_bearer(browser, email, DEFAULT_PASSWORD)
+    subject, _ = new_subject(provider, verified=True, email=email.upper())  # providers may write it otherwise
+    linked = bearer_of(browser, sign_in(browser, provider, subject))
+    account = browser.get("/v1/auth/me", headers=own).json()["id"]
+    assert browser.get("/v1/auth/me", headers=linked).json()["id"] == account
+    identities = browser.get("/v1/users/me/identities", headers=own).json()["items"]
+    assert [item["provider"] for item in identities] == ["test"]
+
+    # It has a password too, so the provider may be unlinked.
+    assert browser.delete("/v1/users/me/identities/test", headers=own).status_code == 204
+    assert browser.get("/v1/users/me/identities", headers=own).json() == {"items": []}
+    missing = browser.delete("/v1/users/me/identities/test", headers=own)
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("side", ["provider", "account"])
+def test_an_unverified_address_on_either_side_never_takes_over_an_account(
+        browser: httpx.Client, provider: oidc.Provider, side: str) -> None:
+    email = unique_email()
+    if side == "account":
+        assert browser.post("/v1/auth/register", json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 201
+    else:
+        create_account(email)
+    subject, _ = new_subject(provider, verified=side == "account", email=email)
+    assert sign_in(browser, provider, subject) == {"error": "link_required"}
+    own = password_bearer(browser, email, DEFAULT_PASSWORD)
+    assert browser.get("/v1/users/me/identities", headers=own).json() == {"items": []}
+
+
+def test_the_last_way_in_cannot_be_unlinked(browser: httpx.Client, provider: oidc.Provider) -> None:
+    bearer = bearer_of(browser, sign_in(browser, provider, new_subject(provider)[0]))
+    refused = browser.delete("/v1/users/me/identities/test", headers=bearer)
+    assert refused.status_code == 409 and refused.json()["code"] == "last_login_method"
+    assert len(browser.get("/v1/users/me/identities", headers=bearer).json()["items"]) == 1
+    assert browser.delete("/v1/users/me/identities/test").status_code == 401
+
+
+def test_a_deactivated_account_is_not_signed_in_by_its_provider(
+        browser: httpx.Client, provider: oidc.Provider) -> None:
+    subject, _ = new_subject(provider)
+    bearer = bearer_of(browser, sign_in(browser, provider, subject))
+    me = browser.get("/v1/auth/me", headers=bearer).json()
+    admin = unique_email()
+    create_account(admin, "admin")
+    off = browser.patch(f"/v1/admin/users/{me['id']}", json={"is_active": False},
+                        headers=password_bearer(browser, admin, DEFAULT_PASSWORD))
+    assert off.status_code == 200, off.text
+    assert sign_in(browser, provider, subject) == {"error": "account_disabled"}
+
+
+def test_a_deleted_account_is_not_found_again_by_its_provider(browser: httpx.Client, provider: oidc.Provider) -> None:
+    subject, email = new_subject(provider)
+    bearer = bearer_of(browser, sign_in(browser, provider, subject))
+    gone = browser.get("/v1/auth/me", headers=bearer).json()["id"]
+    assert browser.delete("/v1/users/me", headers=bearer).status_code == 204
+    fresh = browser.get("/v1/auth/me", headers=bearer_of(browser, sign_in(browser, provider, subject))).json()
+    assert fresh["id"] != gone and fresh["email"] == email
