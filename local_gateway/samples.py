@@ -45,6 +45,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "StartOAuthSignInFunction": {"query": "redirect_uri=http%3A%2F%2F127.0.0.1%3A8000%2Fsign-in"},
     "FinishOAuthSignInFunction": {"query": "code=sample-code-from-the-provider&state=sample-state"},
     "ExchangeLoginCodeFunction": {"body": {"login_code": "sample-login-code-from-the-callback"}},
+    "HandleTelegramUpdateFunction": {
+        "body": {"update_id": 1, "message": {"message_id": 1, "chat": {"id": 100200300, "type": "private"},
+                                             "text": "/start sample-token-from-a-link"}},
+        "headers": [("x-telegram-bot-api-secret-token", "sample-webhook-secret")]},
+    "UpdateNotificationSettingsFunction": {"body": {"telegram": False}},
     "MigrateFunction": {"event": {"revision": "head"}},  # what bin/deploy sends
     "UpdateMeFunction": {"body": {"full_name": "Demo User"}},
     "ListLoginsFunction": {"query": "limit=5"},

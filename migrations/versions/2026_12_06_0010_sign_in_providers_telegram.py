@@ -61,9 +61,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_code")),
         sa.UniqueConstraint("code_hash", name=op.f("uq_login_code_code_hash")),
     )
+    op.create_table(
+        "notification_setting",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("email", sa.Boolean(), server_default="true", nullable=False),
+        sa.Column("telegram", sa.Boolean(), server_default="true", nullable=False),
+        sa.Column("webhook", sa.Boolean(), server_default="true", nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"],
+                                name=op.f("fk_notification_setting_user_id_user_account"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_setting")),
+    )
+    op.create_table(
+        "telegram_link",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("linked_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_telegram_link_user_id_user_account"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_telegram_link")),
+        sa.UniqueConstraint("chat_id", name=op.f("uq_telegram_link_chat_id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("telegram_link")
+    op.drop_table("notification_setting")
     op.drop_table("login_code")
     op.drop_table("oauth_flow")
     op.drop_table("user_identity")

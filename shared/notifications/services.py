@@ -33,7 +33,7 @@ import random
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -44,6 +44,7 @@ from shared.core.orm import utcnow
 from shared.core.outbox import OutboxEvent
 from shared.core.settings import Settings, get_settings
 from shared.core.uow import UnitOfWork
+from shared.notifications import preferences
 from shared.notifications.models import Delivery
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ SQS_BATCH = 10
 BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
+WEBHOOK, TELEGRAM = "webhook", "telegram"  # the channels (delivery.channel)
 DISPATCH_PAUSE_SECONDS = 10.0  # after a failed dispatch, leave the next events to the relay for this long
 _dispatch_paused_until = 0.0
 
@@ -181,41 +183,78 @@ async def _send(queue_url: str, events: Sequence[OutboxEvent]) -> tuple[list[Out
 class QueuedEvent:
     id: uuid.UUID
     type: str
+    user_id: uuid.UUID | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_message(body: bytes) -> QueuedEvent:
     try:
         data = json.loads(body)
-        return QueuedEvent(id=uuid.UUID(str(data["id"])), type=str(data["type"]))
+        user_id = uuid.UUID(str(data["user_id"])) if data.get("user_id") else None
+        payload = data.get("payload") or {}
+        if not isinstance(payload, dict):
+            raise TypeError("payload")
+        return QueuedEvent(id=uuid.UUID(str(data["id"])), type=str(data["type"]), user_id=user_id, payload=payload)
     except (ValueError, KeyError, TypeError):
         raise ValueError("The message is not an outbox event") from None
 
 
+def channels(event: QueuedEvent) -> tuple[str, ...]:
+    """Where an event goes: the account e-mails (their tokens sealed in them) nowhere here; the rest to the
+    webhook and, when the bot has a text for it, to its user's Telegram chat."""
+    if event.type.startswith("account."):
+        return ()
+    from shared.telegram import messages
+
+    return (WEBHOOK, TELEGRAM) if messages.sends(event.type) else (WEBHOOK,)
+
+
 async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
-    """Consumer: POST one queued event to the webhook, once per event however often SQS delivers it."""
+    """Consumer: deliver one queued event on each of its channels, once per event and channel however often SQS
+    delivers it. Each channel commits its own delivery row, so a retry skips the channels that already took it;
+    a channel the user turned off (shared.notifications.preferences) is recorded as delivered, nothing sent."""
     body = str(record.get("body", "")).encode()
     event = parse_message(body)
     attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
-    # Claimed first: a copy of the message delivered at the same time waits on this row, then finds it.
-    claimed = await uow.session.scalar(
-        insert(Delivery).values(event_id=event.id, attempts=attempt).on_conflict_do_nothing()
-        .returning(Delivery.event_id)
-    )
-    if claimed is None:
-        logger.info("event already delivered", extra={"event_id": str(event.id), "event_type": event.type})
-        return
-    settings = get_settings()
-    if settings.webhook_url:
+    for channel in channels(event):
+        # Claimed first: a copy of the message delivered at the same time waits on this row, then finds it.
+        claimed = await uow.session.scalar(
+            insert(Delivery).values(event_id=event.id, channel=channel, attempts=attempt).on_conflict_do_nothing()
+            .returning(Delivery.event_id)
+        )
+        if claimed is None:
+            logger.info("event already delivered", extra={"event_id": str(event.id), "event_type": event.type,
+                                                          "channel": channel})
+            continue
         try:
-            await _post(settings, settings.webhook_url, body, event, attempt)
+            if channel == WEBHOOK:
+                await _deliver_webhook(uow, body, event, attempt)
+            else:
+                await _deliver_telegram(uow, event)
         except Exception:
             await uow.rollback()
             await _back_off(record, attempt)
             raise
+        await uow.commit()
+
+
+async def _deliver_webhook(uow: UnitOfWork, body: bytes, event: QueuedEvent, attempt: int) -> None:
+    settings = get_settings()
+    if not await preferences.channel_enabled(uow, user_id=event.user_id, channel="webhook"):
+        logger.info("the user turned webhook notifications off", extra={"event_id": str(event.id)})
+    elif settings.webhook_url:
+        await _post(settings, settings.webhook_url, body, event, attempt)
     else:
         logger.info("WEBHOOK_URL is not set: the event is recorded as delivered, nothing was sent",
                     extra={"event_id": str(event.id), "event_type": event.type})
-    await uow.commit()
+
+
+async def _deliver_telegram(uow: UnitOfWork, event: QueuedEvent) -> None:
+    from shared.telegram import services as telegram
+
+    sent = await telegram.notify(uow, event_type=event.type, user_id=event.user_id, payload=event.payload)
+    logger.info("telegram message sent" if sent else "no telegram message for this event",
+                extra={"event_id": str(event.id), "event_type": event.type})
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

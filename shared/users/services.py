@@ -162,7 +162,10 @@ async def delete_me(uow: UnitOfWork, *, user: User) -> None:
     await uow.session.execute(delete(LoginEvent).where(LoginEvent.user_id == user.id))
     from shared.oauth import services as oauth_services  # a provider's sign-in must not find the account again
 
+    from shared.telegram import services as telegram_services
+
     await oauth_services.forget_identities(uow, user_id=user.id)
+    await telegram_services.forget(uow, user_id=user.id)
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.full_name = "Deleted user"
     user.password_hash = None
