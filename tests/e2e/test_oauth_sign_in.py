@@ -252,3 +252,14 @@ def test_a_deleted_account_is_not_found_again_by_its_provider(browser: httpx.Cli
     assert browser.delete("/v1/users/me", headers=bearer).status_code == 204
     fresh = browser.get("/v1/auth/me", headers=bearer_of(browser, sign_in(browser, provider, subject))).json()
     assert fresh["id"] != gone and fresh["email"] == email
+
+
+def test_the_web_app_gets_a_browser_session_from_its_login_code(browser: httpx.Client, provider: oidc.Provider) -> None:
+    back = sign_in(browser, provider, new_subject(provider)[0])
+    session = browser.post("/v1/auth/oauth/exchange", json={"login_code": back["login_code"]},
+                           headers={"X-Requested-With": "tourbook"})
+    assert session.status_code == 200, session.text
+    assert "refresh_token" not in session.json()  # it is in the HttpOnly cookie only
+    assert "HttpOnly" in session.headers["set-cookie"] and "tb_refresh" in browser.cookies
+    refreshed = browser.post("/v1/auth/session/refresh", headers={"X-Requested-With": "tourbook"})
+    assert refreshed.status_code == 200, refreshed.text

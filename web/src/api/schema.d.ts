@@ -184,7 +184,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trade the callback's login code (single use, 60 s) for an access and a refresh token. */
+        /**
+         * Trade the callback's login code (single use, 60 s) for tokens; the web app (`X-Requested-With: tourbook`)
+         * @description gets a browser session instead: the access token, and the refresh token in the `tb_refresh` cookie.
+         */
         post: operations["exchange_login_code"];
         delete?: never;
         options?: never;

@@ -6,6 +6,7 @@ import { ApiError, type Problem } from "../../api/problem";
 import { signIn } from "../../api/session";
 import { Page } from "../../components/Page";
 import { ProblemMessage } from "../../components/ProblemMessage";
+import { ProviderButtons } from "./ProviderButtons";
 
 /** Only a path of this app: `?next=https://elsewhere` must not send a person off-site after signing in. */
 export function safeNext(next: string | null): string {
@@ -41,6 +42,7 @@ export function SignInPage() {
         <ProblemMessage error={session.error} />
         <button type="submit" disabled={session.isPending}>{t("auth.signIn")}</button>
       </form>
+      <ProviderButtons />
       <p><Link to="/sign-up">{t("auth.noAccount")}</Link></p>
     </Page>
   );
