@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from shared.core import http
-from shared.core.errors import UnavailableError
+from shared.core.errors import NotFoundError
 from shared.telegram import schemas, services
 from shared.users import access
 
@@ -15,4 +15,4 @@ async def link_telegram(request: http.Request) -> http.Response:
 
 
 handler = http.lambda_handler(link_telegram, auth=access.signed_in, status=201, response=schemas.TelegramLinkOut,
-                              raises=(UnavailableError,))
+                              raises=(NotFoundError,))

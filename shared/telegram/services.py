@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.core.errors import UnavailableError
+from shared.core.errors import NotFoundError
 from shared.core.orm import utcnow
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
@@ -41,7 +41,7 @@ async def start_link(uow: UnitOfWork, *, user: User) -> LinkStarted:
     """A deep link that links the Telegram chat it is opened in to the caller's account (once, for 15 minutes)."""
     settings = get_settings()
     if not settings.telegram_bot_username or settings.telegram_bot_token is None:
-        raise UnavailableError("Telegram is not configured on this server")
+        raise NotFoundError("Telegram is not configured on this server")
     token = account_tokens.new_token()
     ttl = settings.telegram_link_ttl_seconds
     uow.session.add(AccountToken(user_id=user.id, purpose=LINK_TELEGRAM, token_hash=account_tokens.fingerprint(token),

@@ -99,5 +99,5 @@ def test_without_a_bot_linking_is_unavailable(database_url: str) -> None:
     with serve("inprocess", TELEGRAM_BOT_USERNAME="", TELEGRAM_WEBHOOK_SECRET="") as gateway, \
             gateway.client() as client:
         bearer = signed_in(client)
-        assert client.post("/v1/users/me/telegram", headers=bearer).status_code == 503
+        assert client.post("/v1/users/me/telegram", headers=bearer).status_code == 404  # like an unconfigured provider
         assert telegram_says(client, 42, "/start x", secret="").status_code == 401

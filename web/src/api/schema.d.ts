@@ -8613,6 +8613,21 @@ export interface operations {
                     } & components["schemas"]["Problem"];
                 };
             };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                        /** @constant */
+                        status?: 404;
+                    } & components["schemas"]["Problem"];
+                };
+            };
             /** @description `internal_error`: Internal server error */
             500: {
                 headers: {

@@ -47,7 +47,7 @@ describe("signing in with another provider", () => {
   it("a refused sign-in is explained in the person's language", async () => {
     vi.stubGlobal("fetch", fakeApi({}).fetch);
     await renderAt(<OAuthLandingPage />, { path: "/sign-in/callback?error=link_required", pattern: "/sign-in/callback", language: "ru" });
-    expect(await screen.findByRole("alert")).toHaveTextContent("Аккаунт с этой почтой уже есть");
+    expect(await screen.findByRole("alert")).toHaveTextContent("Войдите с паролем и подтвердите адрес почты");
     expect(screen.getByRole("link", { name: "Вернуться ко входу" })).toBeInTheDocument();
   });
 });
