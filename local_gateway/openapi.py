@@ -48,6 +48,7 @@ HEADERS: dict[str, dict[str, Any]] = {
     "Retry-After": {"description": "Seconds to wait before trying again", "required": True,
                     "schema": {"type": "string", "pattern": "^[0-9]+$"}},
     "WWW-Authenticate": {"description": "`Bearer`", "required": True, "schema": {"type": "string"}},
+    "Location": {"description": "Where the browser goes next", "required": True, "schema": {"type": "string"}},
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored response of an earlier request with the same "
                        "`Idempotency-Key` (nothing was done again)",
@@ -289,6 +290,8 @@ def _responses(operation: Operation, schemas: _Schemas) -> dict[str, Any]:
             media_type: {"schema": {"type": "string"}} if media_type.startswith(TEXT_MEDIA_TYPES) else {}
             for media_type in operation.media_types
         }
+    elif spec.status == 302:  # a redirect (sign-in with other providers): where to is the Location header
+        success["headers"] = {"Location": {}}
     elif spec.status != 204:
         success["content"] = {"application/json": {"schema": {}}}
     responses: dict[str, Any] = {str(spec.status): success}

@@ -20,7 +20,10 @@ SAMPLE_ID = "6f1c2a54-3d1e-4b7a-9c55-0d2f8e9a1b37"
 # Ids the demo data has (local_gateway.demo), so the samples find what they name; any other id is SAMPLE_ID.
 DEMO_IDS = {"tour_id": str(demo.sample_tour_id()), "departure_id": str(demo.SAMPLE_DEPARTURE_ID)}
 # Deleting the tour the other samples read would leave them nothing to find: this one deletes the last demo tour.
-DEMO_IDS_OF = {"DeleteTourFunction": {"tour_id": str(demo.sample_tour_id(-1))}}
+DEMO_IDS_OF = {"DeleteTourFunction": {"tour_id": str(demo.sample_tour_id(-1))},
+               # A provider's name (found only where one is configured: 404 on the demo set-up, which has none).
+               **dict.fromkeys(("StartOAuthSignInFunction", "FinishOAuthSignInFunction", "UnlinkIdentityFunction"),
+                               {"provider": "google"})}
 UNMATCHED_PATH = "/v1/no-such-route"  # what the `$default` route's sample asks for
 _TIME = {"time": "22/Nov/2026:12:00:00 +0000", "timeEpoch": 1795348800000}
 
@@ -40,6 +43,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
                                            ("cookie", "tb_refresh=rt_sample-refresh-token-from-a-session")]},
     "EndSessionFunction": {"headers": [("x-requested-with", "tourbook"),
                                        ("cookie", "tb_refresh=rt_sample-refresh-token-from-a-session")]},
+    "StartOAuthSignInFunction": {"query": "redirect_uri=http%3A%2F%2F127.0.0.1%3A8000%2Fsign-in"},
+    "FinishOAuthSignInFunction": {"query": "code=sample-code-from-the-provider&state=sample-state"},
+    "ExchangeLoginCodeFunction": {"body": {"login_code": "sample-login-code-from-the-callback"}},
+    "HandleTelegramUpdateFunction": {
+        "body": {"update_id": 1, "message": {"message_id": 1, "chat": {"id": 100200300, "type": "private"},
+                                             "text": "/start sample-token-from-a-link"}},
+        "headers": [("x-telegram-bot-api-secret-token", "sample-webhook-secret")]},
+    "UpdateNotificationSettingsFunction": {"body": {"telegram": False}},
     "MigrateFunction": {"event": {"revision": "head"}},  # what bin/deploy sends
     "UpdateMeFunction": {"body": {"full_name": "Demo User"}},
     "ListLoginsFunction": {"query": "limit=5"},

@@ -52,6 +52,17 @@ class Settings(BaseSettings):
     password_reset_window_seconds: int = Field(default=3600, ge=60)
     password_reset_answer_seconds: float = Field(default=0.5, ge=0, le=10)  # every answer takes this long
 
+    # Sign-in with other providers, Telegram (shared/oauth, shared/telegram); OAUTH_<NAME>_* are read there
+    oauth_providers: str = ""  # comma-separated names: google, yandex, or any OpenID Connect provider's
+    oauth_redirect_allowlist: str = ""  # comma-separated prefixes the web app's redirect_uri must start with
+    oauth_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_username: str = ""  # links are https://t.me/<this>?start=<token>
+    telegram_webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token must equal it
+    telegram_link_ttl_seconds: int = Field(default=15 * 60, ge=60)
+    telegram_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+
     pushgateway_url: str | None = None
     metrics_push_interval_seconds: float = Field(default=15.0, ge=0)
     metrics_push_timeout_seconds: float = 0.2

@@ -44,6 +44,7 @@ from shared.core.orm import utcnow
 from shared.core.outbox import OutboxEvent
 from shared.core.settings import Settings, get_settings
 from shared.core.uow import UnitOfWork
+from shared.notifications import preferences
 from shared.notifications.models import Delivery
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ SQS_BATCH = 10
 BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
-WEBHOOK, EMAIL = "webhook", "email"  # the channels (delivery.channel)
+WEBHOOK, EMAIL, TELEGRAM = "webhook", "email", "telegram"  # the channels (delivery.channel)
 DISPATCH_PAUSE_SECONDS = 10.0  # after a failed dispatch, leave the next events to the relay for this long
 _dispatch_paused_until = 0.0
 
@@ -204,17 +205,20 @@ def parse_message(body: bytes) -> QueuedEvent:
 
 def channels(event: QueuedEvent) -> tuple[str, ...]:
     """Where an event goes: the account e-mails (their tokens sealed in them) only by e-mail, the rest to the
-    webhook and, when there is a template for it, to its user by e-mail."""
+    webhook and, when there is a template or a bot text for it, to its user by e-mail and in Telegram."""
     if event.type.startswith("account."):
         return (EMAIL,)
-    from shared.mail import messages  # the consumer is the one function that sends mail
+    from shared.mail import messages as mail  # the consumer is the one function that sends mail
+    from shared.telegram import messages as telegram
 
-    return (WEBHOOK, EMAIL) if messages.sends_mail(event.type) else (WEBHOOK,)
+    return (WEBHOOK, *((EMAIL,) if mail.sends_mail(event.type) else ()),
+            *((TELEGRAM,) if telegram.sends(event.type) else ()))
 
 
 async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
     """Consumer: deliver one queued event on each of its channels, once per event and channel however often SQS
-    delivers it. Each channel commits its own delivery row, so a retry skips the channels that already took it."""
+    delivers it. Each channel commits its own delivery row, so a retry skips the channels that already took it;
+    a channel the user turned off (shared.notifications.preferences) is recorded as delivered, nothing sent."""
     body = str(record.get("body", "")).encode()
     event = parse_message(body)
     attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
@@ -230,9 +234,11 @@ async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
             continue
         try:
             if channel == WEBHOOK:
-                await _deliver_webhook(body, event, attempt)
-            else:
+                await _deliver_webhook(uow, body, event, attempt)
+            elif channel == EMAIL:
                 await _deliver_email(uow, event)
+            else:
+                await _deliver_telegram(uow, event)
         except Exception:
             await uow.rollback()
             await _back_off(record, attempt)
@@ -240,9 +246,11 @@ async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
         await uow.commit()
 
 
-async def _deliver_webhook(body: bytes, event: QueuedEvent, attempt: int) -> None:
+async def _deliver_webhook(uow: UnitOfWork, body: bytes, event: QueuedEvent, attempt: int) -> None:
     settings = get_settings()
-    if settings.webhook_url:
+    if not await preferences.channel_enabled(uow, user_id=event.user_id, channel="webhook"):
+        logger.info("the user turned webhook notifications off", extra={"event_id": str(event.id)})
+    elif settings.webhook_url:
         await _post(settings, settings.webhook_url, body, event, attempt)
     else:
         logger.info("WEBHOOK_URL is not set: the event is recorded as delivered, nothing was sent",
@@ -252,6 +260,11 @@ async def _deliver_webhook(body: bytes, event: QueuedEvent, attempt: int) -> Non
 async def _deliver_email(uow: UnitOfWork, event: QueuedEvent) -> None:
     from shared.mail import messages, transports
 
+    # The account's own mails (verification, reset) are not notifications: they go whatever the settings say.
+    if not event.type.startswith("account.") and not await preferences.channel_enabled(
+            uow, user_id=event.user_id, channel="email"):
+        logger.info("the user turned e-mail notifications off", extra={"event_id": str(event.id)})
+        return
     mail = await messages.compose(uow, event_type=event.type, user_id=event.user_id, payload=event.payload)
     if mail is None:
         logger.info("no e-mail for this event (no active user)",
@@ -265,6 +278,14 @@ async def _deliver_email(uow: UnitOfWork, event: QueuedEvent) -> None:
     finally:
         metrics.observe_integration("mail", get_settings().mail_backend, time.perf_counter() - started)
     logger.info("e-mail sent", extra={"event_id": str(event.id), "event_type": event.type})
+
+
+async def _deliver_telegram(uow: UnitOfWork, event: QueuedEvent) -> None:
+    from shared.telegram import services as telegram
+
+    sent = await telegram.notify(uow, event_type=event.type, user_id=event.user_id, payload=event.payload)
+    logger.info("telegram message sent" if sent else "no telegram message for this event",
+                extra={"event_id": str(event.id), "event_type": event.type})
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -77,6 +77,17 @@ async def log_in(uow: UnitOfWork, *, email: str, password: str, ip: str, user_ag
     return issued
 
 
+async def open_session(uow: UnitOfWork, user: User, *, ip: str, user_agent: str) -> schemas.TokensOut:
+    """A new token family for a user signed in some other way than a password (another provider)."""
+    family = TokenFamily(id=uuid.uuid4(), user_id=user.id)
+    uow.session.add(family)
+    uow.session.add(LoginEvent(user_id=user.id, ip=ip, user_agent=user_agent, success=True))
+    await uow.session.flush()  # the family row first: refresh tokens point at it
+    issued = await _issue_tokens(uow, user, family_id=family.id)
+    await uow.commit()
+    return issued
+
+
 async def refresh_tokens(uow: UnitOfWork, *, refresh_token: str) -> schemas.TokensOut:
     """Rotate a refresh token; reusing a rotated one ends its whole family."""
     now = utcnow()
@@ -149,6 +160,12 @@ async def delete_me(uow: UnitOfWork, *, user: User) -> None:
     now = utcnow()
     await _revoke_families(uow, TokenFamily.user_id == user.id, reason="account_deleted", now=now)
     await uow.session.execute(delete(LoginEvent).where(LoginEvent.user_id == user.id))
+    from shared.oauth import services as oauth_services  # a provider's sign-in must not find the account again
+
+    from shared.telegram import services as telegram_services
+
+    await oauth_services.forget_identities(uow, user_id=user.id)
+    await telegram_services.forget(uow, user_id=user.id)
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.full_name = "Deleted user"
     user.password_hash = None

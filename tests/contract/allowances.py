@@ -24,3 +24,5 @@ DOCS_FUNCTIONS = frozenset({"get_openapi", "get_docs"})
 READ_ONLY_TABLES = {
     name: frozenset({"booking"}) for name in ("open_ticket", "list_tickets", "list_all_tickets", "update_ticket")
 }
+# The sign-in callback verifies ID tokens with joserfc (and so cryptography), which only its own package carries.
+OAUTH_FUNCTIONS = frozenset({"finish_oauth_sign_in"})

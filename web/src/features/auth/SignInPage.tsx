@@ -6,6 +6,7 @@ import { ApiError, type Problem } from "../../api/problem";
 import { signIn } from "../../api/session";
 import { Page } from "../../components/Page";
 import { ProblemMessage } from "../../components/ProblemMessage";
+import { ProviderButtons } from "./ProviderButtons";
 
 /** Only a path of this app: `?next=https://elsewhere` must not send a person off-site after signing in. */
 export function safeNext(next: string | null): string {
@@ -42,6 +43,7 @@ export function SignInPage() {
         <button type="submit" disabled={session.isPending}>{t("auth.signIn")}</button>
       </form>
       <p><Link to="/forgot-password">{t("recovery.forgotLink")}</Link></p>
+      <ProviderButtons />
       <p><Link to="/sign-up">{t("auth.noAccount")}</Link></p>
     </Page>
   );

@@ -1,0 +1,59 @@
+"""Which channels a user wants notifications on: e-mail, Telegram, the webhook (all on until they say otherwise).
+
+Every channel of the notification fan-out asks `channel_enabled` before it sends an event to its user.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from sqlalchemy import ForeignKey, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.core.orm import Base
+from shared.core.uow import UnitOfWork
+
+Channel = Literal["email", "telegram", "webhook"]
+CHANNELS: tuple[Channel, ...] = ("email", "telegram", "webhook")
+
+
+class NotificationSetting(Base):
+    """A user's choices; no row means every channel is on."""
+
+    __tablename__ = "notification_setting"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[bool] = mapped_column(default=True, server_default="true")
+    telegram: Mapped[bool] = mapped_column(default=True, server_default="true")
+    webhook: Mapped[bool] = mapped_column(default=True, server_default="true")
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+async def channel_enabled(uow: UnitOfWork, *, user_id: uuid.UUID | None, channel: Channel) -> bool:
+    """Whether `channel` may notify this user (an event with no user: yes)."""
+    if user_id is None:
+        return True
+    enabled = await uow.session.scalar(
+        select(getattr(NotificationSetting, channel)).where(NotificationSetting.user_id == user_id)
+    )
+    return enabled is not False
+
+
+async def read(uow: UnitOfWork, *, user_id: uuid.UUID) -> dict[Channel, bool]:
+    row = await uow.session.get(NotificationSetting, user_id)
+    return {channel: row is None or bool(getattr(row, channel)) for channel in CHANNELS}
+
+
+async def change(uow: UnitOfWork, *, user_id: uuid.UUID, changes: dict[str, bool]) -> dict[Channel, bool]:
+    """Set the channels named in `changes`, keep the others (one upsert: two changes at once both land)."""
+    changes = {channel: bool(changes[channel]) for channel in CHANNELS if channel in changes}
+    if changes:
+        await uow.session.execute(
+            insert(NotificationSetting).values(user_id=user_id, **changes)
+            .on_conflict_do_update(index_elements=[NotificationSetting.user_id],
+                                   set_={**changes, "updated_at": func.now()})
+        )
+        await uow.commit()
+    return await read(uow, user_id=user_id)
