@@ -14,23 +14,27 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
-from shared.bookings import changes, schemas
+from shared.bookings import changes
 from shared.bookings.errors import AlreadyWaitlistedError, DepartureClosedError, SeatsAvailableError
 from shared.bookings.models import Booking, WaitlistEntry
 from shared.core import outbox, pages
 from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.orm import utcnow
-from shared.core.schemas import PageQuery
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.tours.models import Departure, Tour
 from shared.tours.seats import Seats
 from shared.users.models import User
+
+if TYPE_CHECKING:
+    from shared.bookings import schemas
+    from shared.core.schemas import PageQuery
 
 
 async def join_waitlist(uow: UnitOfWork, *, user: User, departure_id: uuid.UUID,
@@ -64,6 +68,8 @@ async def list_waitlist(uow: UnitOfWork, *, user: User, query: PageQuery) -> sch
         uow, select(WaitlistEntry).where(WaitlistEntry.user_id == user.id), at=WaitlistEntry.created_at,
         id=WaitlistEntry.id, limit=query.limit, cursor=query.cursor, out=lambda entry: entry,
     )
+    from shared.bookings import schemas
+
     return schemas.WaitlistPage(items=await _shown(uow, page.items), next_cursor=page.next_cursor)
 
 
@@ -131,6 +137,10 @@ async def _offer(uow: UnitOfWork, entry: WaitlistEntry, now: dt.datetime) -> Sea
     entry.status, entry.booking_id, entry.offered_at = "offered", booking.id, func.clock_timestamp()
     await uow.session.flush()
     changes.record(uow, "booking.created", booking)
+    # The schemas (built when their module loads) only when an offer is made: a job or a cancellation that
+    # frees seats nobody waits for never needs them (as in changes.record).
+    from shared.bookings import schemas
+
     offered = (await _shown(uow, [entry]))[0]
     outbox.record(uow, "waitlist.offered", aggregate_id=entry.id, user_id=entry.user_id,
                   payload={"entry": offered.model_dump(mode="json"),
@@ -152,6 +162,8 @@ async def _share_lock(uow: UnitOfWork, departure_id: uuid.UUID, *, published_onl
 
 async def _shown(uow: UnitOfWork, entries: list[WaitlistEntry]) -> list[schemas.WaitlistEntryOut]:
     """Entries as shown, each waiting one with its place among its departure's waiting entries."""
+    from shared.bookings import schemas
+
     ahead = aliased(WaitlistEntry)
     waiting = [entry.id for entry in entries if entry.status == "waiting"]
     positions: dict[uuid.UUID, int] = {entry_id: count for entry_id, count in (await uow.session.execute(
