@@ -4,6 +4,8 @@ from __future__ import annotations
 from shared.bookings import refunds
 from shared.core import jobs
 from shared.core.uow import UnitOfWork
+from shared.tours import models as _tours  # noqa: F401  a refund's booking refers to its tour and departure,
+from shared.users import models as _users  # noqa: F401  and to its user: a flush resolves them
 
 
 async def settle_refunds(uow: UnitOfWork) -> int:

@@ -1,5 +1,4 @@
 """A user's favourite tours (bookmarks)."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -2,7 +2,6 @@
 
 Every channel of the notification fan-out asks `channel_enabled` before it sends an event to its user.
 """
-from __future__ import annotations
 
 import datetime as dt
 import uuid

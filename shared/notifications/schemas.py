@@ -1,5 +1,4 @@
 """Request and response models of the notification settings."""
-from __future__ import annotations
 
 from shared.core.schemas import Output, Patch
 

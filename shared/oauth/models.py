@@ -1,5 +1,4 @@
 """Sign-in through other providers: linked identities, flows in progress, one-minute login codes."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -1,5 +1,4 @@
 """Request and response models of sign-in through other providers."""
-from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 

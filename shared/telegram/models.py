@@ -1,5 +1,4 @@
 """Telegram chats linked to accounts: where the bot sends a user's notifications."""
-from __future__ import annotations
 
 import datetime as dt
 import uuid

@@ -1,5 +1,4 @@
 """Request and response models of the Telegram link and the bot's webhook."""
-from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 

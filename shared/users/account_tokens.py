@@ -5,7 +5,6 @@ live token. The mail that carries it is written later, from the outbox, so the e
 *sealed*: XORed with HMAC-SHA256(key, "<purpose>:<row id>"), a pad that is never reused (one row, one
 token) and that only holders of `JWT_SECRET` can compute; neither the outbox nor the webhook sees a token.
 """
-from __future__ import annotations
 
 import base64
 import datetime as dt

@@ -20,9 +20,15 @@ PASSWORD_FUNCTIONS = frozenset({"register_user", "log_in", "start_session", "upd
 # They serve files: no database, cache or tokens.
 DOCS_FUNCTIONS = frozenset({"get_openapi", "get_docs"})
 # They read rows of these tables and never write one, so need not import the tables those rows refer to (a flush
-# resolves the foreign keys of the tables it writes): a support ticket may name one of the caller's bookings.
+# resolves the foreign keys of the tables it writes): a support ticket may name one of the caller's bookings (whose
+# module declares the refund and waitlist tables beside it).
 READ_ONLY_TABLES = {
-    name: frozenset({"booking"}) for name in ("open_ticket", "list_tickets", "list_all_tickets", "update_ticket")
+    name: frozenset({"booking", "refund", "waitlist_entry"})
+    for name in ("open_ticket", "list_tickets", "list_all_tickets", "update_ticket", "get_support_ticket",
+                 "add_ticket_message")
+} | {
+    # They read a user's notification settings; the channels that write (e-mail, Telegram) import the users' model.
+    name: frozenset({"notification_setting"}) for name in ("deliver_notifications", "relay_outbox")
 }
 # The sign-in callback verifies ID tokens with joserfc (and so cryptography), which only its own package carries.
 OAUTH_FUNCTIONS = frozenset({"finish_oauth_sign_in"})

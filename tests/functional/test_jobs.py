@@ -170,8 +170,8 @@ def test_a_booking_reaches_the_webhook_once_though_it_fails_first(
     aws_clients.sqs().purge_queue(QueueUrl=queue)  # messages other tests (e.g. sample invocations) left there
     booking_id = environment.run(_a_booking())
 
-    relayed = environment.invoke(relay_outbox.handler, events.scheduled_event("local-RelayOutboxFunctionEveryMinute"))
-    assert relayed["processed"] >= 1
+    # Published at once after the commit, or by the relay (the safety net) if that missed: exactly one message.
+    environment.invoke(relay_outbox.handler, events.scheduled_event("local-RelayOutboxFunctionEveryMinute"))
     (message,) = [m for m in receive_all(queue) if json.loads(m["Body"])["aggregate_id"] == str(booking_id)]
     aws_clients.sqs().send_message(QueueUrl=queue, MessageBody="not an event")
     # The relay also published what other tests left unpublished (their account e-mails, say): not these.
