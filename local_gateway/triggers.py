@@ -73,25 +73,10 @@ class Scheduler:
 SqsClientFactory = Callable[[], Any]
 
 
-class QueuePoller:
-    """The SQS event source mapping: receive a batch, invoke, delete what succeeded.
+class _Background:
+    """A loop of the gateway's own (started and stopped with it) that pauses between rounds until stopped."""
 
-    A batch whose invocation fails stays on the queue (visible again after its visibility timeout);
-    with `ReportBatchItemFailures` only the listed `batchItemFailures` stay.
-    """
-
-    def __init__(self, function: Function, trigger: QueueTrigger, invoke: Invoke, client_factory: SqsClientFactory,
-                 *, region: str = "eu-west-1", wait_seconds: int = 1, create_missing: bool = True) -> None:
-        self.function = function
-        self.trigger = trigger
-        self.invoke = invoke
-        self.client_factory = client_factory
-        self.region = region
-        self.wait_seconds = wait_seconds
-        self.create_missing = create_missing
-        self.queue_url: str | None = None
-        self.queue_arn = f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{trigger.queue_name}"
-        self._client: Any = None
+    def __init__(self) -> None:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -104,16 +89,44 @@ class QueuePoller:
             await self._task
 
     async def run(self) -> None:
+        raise NotImplementedError
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            pass
+
+
+class QueuePoller(_Background):
+    """The SQS event source mapping: receive a batch, invoke, delete what succeeded.
+
+    A batch whose invocation fails stays on the queue (visible again after its visibility timeout);
+    with `ReportBatchItemFailures` only the listed `batchItemFailures` stay.
+    """
+
+    def __init__(self, function: Function, trigger: QueueTrigger, invoke: Invoke, client_factory: SqsClientFactory,
+                 *, region: str = "eu-west-1", wait_seconds: int = 1, create_missing: bool = True) -> None:
+        super().__init__()
+        self.function = function
+        self.trigger = trigger
+        self.invoke = invoke
+        self.client_factory = client_factory
+        self.region = region
+        self.wait_seconds = wait_seconds
+        self.create_missing = create_missing
+        self.queue_url: str | None = None
+        self.queue_arn = f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{trigger.queue_name}"
+        self._client: Any = None
+
+    async def run(self) -> None:
         while not self._stop.is_set():
             try:
                 await self.poll_once()
             except Exception as exc:  # a queue that is down must not stop the gateway: retry shortly
                 logger.warning("%s: polling %s failed: %s", self.function.logical_id, self.trigger.queue_name,
                                exc.__class__.__name__)
-                try:
-                    await asyncio.wait_for(self._stop.wait(), 2.0)
-                except TimeoutError:
-                    pass
+                await self._pause(2.0)
 
     async def poll_once(self) -> int:
         """Receive one batch (long polling for up to `wait_seconds`) and deliver it; returns its size."""
@@ -194,7 +207,7 @@ def provide_queue_urls(variables: Mapping[str, str], client_factory: SqsClientFa
     return provided
 
 
-class UploadWatcher:
+class UploadWatcher(_Background):
     """S3 "Object Created" events for the local bucket, which moto does not deliver: every `interval` seconds the
     rule's prefixes are listed, and each object that is new (or rewritten: another ETag) since the last look
     invokes the function with the event EventBridge would send, one at a time, as on AWS. Objects already there
@@ -203,6 +216,7 @@ class UploadWatcher:
 
     def __init__(self, function: Function, trigger: UploadTrigger, invoke: Invoke, client_factory: Callable[[], Any],
                  *, bucket: str, region: str = "eu-west-1", interval: float = 1.0) -> None:
+        super().__init__()
         self.function = function
         self.trigger = trigger
         self.invoke = invoke
@@ -212,16 +226,6 @@ class UploadWatcher:
         self.interval = interval
         self.seen: dict[str, str] | None = None
         self._client: Any = None
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run())
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await self._task
 
     async def run(self) -> None:
         while not self._stop.is_set():
@@ -230,10 +234,7 @@ class UploadWatcher:
             except Exception as exc:  # a bucket that is not there yet, or S3 down: look again later
                 logger.warning("%s: listing %s failed: %s", self.function.logical_id, self.bucket,
                                exc.__class__.__name__)
-            try:
-                await asyncio.wait_for(self._stop.wait(), self.interval)
-            except TimeoutError:
-                pass
+            await self._pause(self.interval)
 
     async def scan_once(self) -> int:
         """Look once; returns how many objects were announced."""

@@ -23,7 +23,7 @@ import pytest
 
 from local_gateway import template as sam
 from tests.contract.allowances import (
-    AWS_FUNCTIONS, DOCS_FUNCTIONS, MAIL_FUNCTIONS, PASSWORD_FUNCTIONS, READ_ONLY_TABLES,
+    AWS_FUNCTIONS, DOCS_FUNCTIONS, MAIL_FUNCTIONS, OAUTH_FUNCTIONS, PASSWORD_FUNCTIONS, READ_ONLY_TABLES,
 )
 from tests.support import requirements
 
@@ -58,12 +58,16 @@ def _forbidden(name: str) -> set[str]:
     forbidden = {"functions", "local_gateway", "tests"}
     if name not in AWS_FUNCTIONS:
         forbidden |= {"boto3", "botocore", "s3transfer"}
-    if name not in PASSWORD_FUNCTIONS:
+    if name not in PASSWORD_FUNCTIONS | OAUTH_FUNCTIONS:
         forbidden.add("bcrypt")
     if name not in MAIL_FUNCTIONS:
         forbidden |= {"jinja2", "markupsafe", "smtplib"}
-    # Not even the callback (OAUTH_FUNCTIONS, whose package carries them) loads them at import: only to verify a token.
-    forbidden |= {"joserfc", "cryptography"}
+    # Not even the callback (OAUTH_FUNCTIONS, whose package carries them) loads joserfc at import: only to verify a
+    # token. Its package does carry cryptography, which PyJWT (imported with the users' services) then loads, and
+    # cryptography's SSH keys module loads bcrypt: known cost of that one function's cold start.
+    forbidden.add("joserfc")
+    if name not in OAUTH_FUNCTIONS:
+        forbidden.add("cryptography")
     if name in DOCS_FUNCTIONS:
         forbidden |= {"sqlalchemy", "asyncpg", "redis", "jwt", "jinja2"}
     return forbidden

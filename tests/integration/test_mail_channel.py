@@ -80,7 +80,7 @@ async def test_a_confirmed_booking_mails_the_check_in_code_and_its_qr_code_once(
     assert 'src="data:image/png;base64,' in mail["html"]  # the QR code, inline
     event_id = uuid.UUID(json.loads(record["body"])["id"])
     channels = await uow.session.scalars(select(Delivery.channel).where(Delivery.event_id == event_id))
-    assert sorted(channels) == ["email", "webhook"]
+    assert sorted(channels) == ["email", "telegram", "webhook"]  # no chat linked: nothing sent there
 
 
 async def test_events_of_deleted_or_unknown_users_send_no_mail_but_are_delivered(uow: UnitOfWork) -> None:

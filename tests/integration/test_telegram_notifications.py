@@ -6,6 +6,7 @@ import os
 import random
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,16 +20,17 @@ from shared.notifications import preferences, services
 from shared.notifications.models import Delivery
 from shared.telegram.models import TelegramLink
 from shared.users.models import User
-from tests.support.builders import make_departure, make_tour, make_user
+from tests.support.builders import make_booking, make_departure, make_tour, make_user
 from tests.support.telegram import BotApi, bot_api
 
 TOKEN = "123456:test-bot-token"
 
 
 @pytest.fixture
-def api(aws: str) -> Iterator[BotApi]:
+def api(aws: str, tmp_path: Path) -> Iterator[BotApi]:
     with bot_api() as server:
-        os.environ.update(TELEGRAM_API_URL=server.url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_TIMEOUT_SECONDS="3")
+        os.environ.update(TELEGRAM_API_URL=server.url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_TIMEOUT_SECONDS="3",
+                          MAIL_BACKEND="local", MAIL_LOCAL_DIR=str(tmp_path / "mail"))  # e-mail goes too
         reset_settings()
         yield server
 
@@ -43,11 +45,15 @@ async def linked_user(uow: UnitOfWork, *, locale: str = "en") -> tuple[User, int
 
 
 async def booking_event(uow: UnitOfWork, user: User, type: str = "booking.confirmed") -> tuple[str, uuid.UUID]:
+    from shared.bookings.schemas import BookingOut
+
     tour = await make_tour(uow, title="Azores Whale Watch")
     departure = await make_departure(uow, tour.id)
-    event = OutboxEvent(id=uuid.uuid4(), type=type, aggregate_id=uuid.uuid4(), user_id=user.id, created_at=utcnow(),
-                        payload={"id": str(uuid.uuid4()), "tour_id": str(tour.id), "seats": 2,
-                                 "starts_on": departure.starts_on.isoformat(), "status": "confirmed"})
+    booking = await make_booking(uow, user, departure.id, seats=2)
+    booking.status, booking.expires_at = "confirmed", None
+    await uow.commit()
+    event = OutboxEvent(id=uuid.uuid4(), type=type, aggregate_id=booking.id, user_id=user.id, created_at=utcnow(),
+                        payload=BookingOut.model_validate(booking).model_dump(mode="json"))
     return services.message_body(event), event.id
 
 
@@ -110,7 +116,15 @@ async def test_a_user_who_turned_telegram_off_gets_nothing_there(uow: UnitOfWork
 
 
 async def test_account_events_never_go_to_telegram(uow: UnitOfWork, api: BotApi) -> None:
+    from shared.users import account_mail
+    from shared.users.account_tokens import VERIFY_EMAIL
+
     user, _ = await linked_user(uow)
-    body, _ = await booking_event(uow, user, "account.verify_email")
-    await services.deliver(uow, record(body))
+    account_mail.issue(uow, user, VERIFY_EMAIL)
+    await uow.commit()
+    event = await uow.session.scalar(select(OutboxEvent).where(OutboxEvent.user_id == user.id))
+    assert event is not None and event.type.startswith("account.")
+    await services.deliver(uow, record(services.message_body(event)))
     assert api.sent == []
+    channels = await uow.session.scalars(select(Delivery.channel).where(Delivery.event_id == event.id))
+    assert list(channels) == ["email"]

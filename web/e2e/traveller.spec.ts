@@ -101,7 +101,7 @@ for (const language of ["en", "ru"] as const satisfies Language[]) {
     await page.getByRole("link", { name: "Vegetarian meals" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Vegetarian meals" })).toBeVisible();
     await page.getByLabel(t("fields.message"), { exact: true }).fill("Two of us are vegan.");
-    await page.getByRole("button", { name: t("support.send") }).click();
+    await page.getByRole("button", { name: t("support.send"), exact: true }).click();
     await expect(page.getByRole("list", { name: t("support.thread") }).getByRole("listitem")).toHaveCount(2);
     await checkPage(page, `${language}-support-thread`);
 
