@@ -32,8 +32,8 @@ OPERATIONS = ("book", "pay", "shrink", "grow", "move", "cancel", "wait")
 
 
 async def _setup() -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
-    """Two dates of one tour, 16 people, 16 paid bookings of 1–2 seats: the first (12 seats) sold out, the second
-    (20 seats) with 8 left."""
+    """Two dates of one tour, 16 people, 16 bookings of 1–2 seats: the first (12 seats) sold out, the second
+    (20 seats) with 8 left; the last four bookings are not paid yet (so that paying has something to pay)."""
     async with UnitOfWork() as uow:
         tour = await make_tour(uow, price_cents=10_000)
         dates = [await make_departure(uow, tour.id, capacity=capacity, days_ahead=days)
@@ -43,8 +43,9 @@ async def _setup() -> tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]:
         for n, user in enumerate(users):
             booking = await services.create_booking(uow, user=user, data=BookingCreate(
                 departure_id=dates[n % 2].id, seats=1 + n // 2 % 2))
-            await services.pay_booking(uow, caller=user, booking_id=booking.id,
-                                       data=PaymentIn(payment_token="tok_ok"))
+            if n < 12:
+                await services.pay_booking(uow, caller=user, booking_id=booking.id,
+                                           data=PaymentIn(payment_token="tok_ok"))
             booked.append(booking.id)
         return [date.id for date in dates], [user.id for user in users], booked
 
@@ -53,9 +54,10 @@ async def test_two_hundred_mixed_changes_keep_seats_offers_and_money_exact(datab
     provider = FakeProvider()
     previous = payments.use(provider)
 
-    async def burst() -> None:
+    async def burst(seed: int) -> tuple[Counter[str], int]:
+        """200 random requests at once on a tour of their own; every invariant checked after them."""
         departure_ids, user_ids, booked = await _setup()
-        rng = random.Random(16)
+        rng = random.Random(seed)
         plan = [(rng.choice(OPERATIONS), rng.random(), rng.random(), rng.randint(1, 3)) for _ in range(200)]
 
         async def run(operation: str, a: float, b: float, seats: int) -> str:
@@ -83,19 +85,34 @@ async def test_two_hundred_mixed_changes_keep_seats_offers_and_money_exact(datab
         assert all(outcome.split(":")[1] in {"ok", "sold_out", "invalid_state", "seats_available",
                                              "already_waitlisted", "validation_error", "payment_required"}
                    for outcome in outcomes), outcomes
-        for operation in OPERATIONS:  # every kind of request got through at least once
-            assert outcomes[f"{operation}:ok"] > 0, outcomes
 
         async with UnitOfWork() as uow:
             later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
             while await refunds.settle_pending(uow, now=later):  # whatever a request left pending
                 pass
             assert await invariants.capacity_violations(uow, departure_ids) == []
-            assert await _offers_were_fair(uow, departure_ids) > 0
+            offers = await _offers_were_fair(uow, departure_ids)
             await _money_adds_up(uow, departure_ids, provider)
+        return outcomes, offers
+
+    async def bursts() -> None:
+        # Which requests win a race is up to the scheduler: a burst may happen to refuse every request of one kind
+        # (every payment finding its booking paid already). Another burst, on a tour of its own, until every kind
+        # has gone through at least once and a waitlist offer has been made, at most three.
+        outcomes: Counter[str] = Counter()
+        offers = 0
+        for seed in (16, 17, 18):
+            made, offered = await burst(seed)
+            outcomes += made
+            offers += offered
+            if offers and all(outcomes[f"{operation}:ok"] for operation in OPERATIONS):
+                break
+        for operation in OPERATIONS:  # every kind of request got through at least once
+            assert outcomes[f"{operation}:ok"] > 0, outcomes
+        assert offers > 0
 
     try:
-        await _in_own_environment(burst)
+        await _in_own_environment(bursts)
     finally:
         payments.use(previous)
 
