@@ -1,4 +1,4 @@
-"""Closing an account cancels its future bookings (apart from `services`: it needs the users' services)."""
+"""Closing an account cancels its future bookings (apart from `services`: it needs the users' `closing`)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from shared.bookings.models import HOLDING, Booking
 from shared.core.orm import utcnow
 from shared.core.uow import UnitOfWork
 from shared.tours import seats
-from shared.users import services as user_services
+from shared.users import closing
 from shared.users.models import User
 
 
@@ -21,6 +21,6 @@ async def close_account(uow: UnitOfWork, *, user: User) -> None:
     released = await changes.release(uow, future, "cancelled", "booking.cancelled",
                                      refund=lambda held: refunds.by_policy(held, held.total_cents))
     offered = await waitlist.offer_freed(uow, released.left)
-    await user_services.delete_me(uow, user=user)  # commits
+    await closing.delete_me(uow, user=user)  # commits
     await seats.seats_changed(released.left | offered)
     await refunds.settle(uow, released.refunds)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
 from shared.bookings import changes, jobs, payments, refunds, schemas, services, waitlist
 from shared.bookings.errors import PaymentDeclinedError, PaymentRequiredError, SoldOutError
 from shared.bookings.models import HOLDING, Booking, Refund
-from shared.core import idempotency
 from shared.core.errors import AppError, InvalidStateError, NotFoundError, ValidationError
 from shared.core.orm import utcnow
 from shared.core.uow import UnitOfWork
@@ -26,6 +26,9 @@ from shared.tours import seats
 from shared.tours.models import Departure, Tour
 from shared.tours.seats import Seats
 from shared.users.models import User
+
+if TYPE_CHECKING:  # loaded with the first request that has an Idempotency-Key (core.http)
+    from shared.core import idempotency
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ async def change_booking(
     claim: idempotency.Claim | None = None,
 ) -> Booking:
     """Change a pending or confirmed booking before its departure; seats and date change atomically."""
+    from shared.core import idempotency
+
     now = utcnow()
     booking = await _changeable(uow, booking_id, caller, now)
     plan = await _plan(uow, booking, data)

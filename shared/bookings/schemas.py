@@ -2,11 +2,11 @@
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from shared.core.schemas import Input, Output, Page, PageQuery, Patch, UtcDatetime
+from shared.core.schemas import Input, Output, Page, PageQuery, Patch, UtcDatetime, pages
 
 Status = Literal["pending", "confirmed", "cancelled", "expired", "completed"]
 Traveller = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -83,9 +83,6 @@ class BookingOut(Output):
     updated_at: UtcDatetime
 
 
-BookingPage = Page[BookingOut]
-
-
 class BookingTicketOut(Output):
     booking_id: uuid.UUID
     code: str
@@ -108,4 +105,8 @@ class WaitlistEntryOut(Output):
     created_at: UtcDatetime
 
 
-WaitlistPage = Page[WaitlistEntryOut]
+if TYPE_CHECKING:
+    BookingPage = Page[BookingOut]
+    WaitlistPage = Page[WaitlistEntryOut]
+else:
+    __getattr__ = pages(__name__, BookingPage="BookingOut", WaitlistPage="WaitlistEntryOut")

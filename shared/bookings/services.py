@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from typing import NamedTuple, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from sqlalchemy import (
     CTE, Date, Executable, Integer, LargeBinary, bindparam, exists, func, insert, select, update,
@@ -19,8 +19,7 @@ from shared.bookings import changes, payments, refunds, schemas, tickets, waitli
 from shared.bookings.jobs import PAYMENT_LOCK
 from shared.bookings.errors import AlreadyCheckedInError, DepartureClosedError, PaymentDeclinedError, SoldOutError
 from shared.bookings.models import HOLDING, Booking
-from shared.core import idempotency, outbox, pages, snapstart
-from shared.core.idempotency import IdempotencyRecord
+from shared.core import outbox, pages, snapstart
 from shared.core.outbox import OutboxEvent
 from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.orm import Base, utcnow
@@ -31,6 +30,8 @@ from shared.tours.seats import Seats
 from shared.tours.models import Departure, Tour
 from shared.users.models import User
 
+if TYPE_CHECKING:  # what an Idempotency-Key needs loads with the first request that has one (core.http)
+    from shared.core import idempotency
 
 _BOOKING_COLUMNS = ("id", "user_id", "tour_id", "departure_id", "starts_on", "ends_on", "seats", "travellers", "note",
                     "total_cents", "currency", "status", "expires_at", "paid_cents", "refunded_cents",
@@ -49,6 +50,8 @@ class _BookingStatements(NamedTuple):
 def _booking_statements() -> _BookingStatements:
     """Every booking runs the same two statements: built once per environment, on the first booking (not at
     import: the other booking functions never need them) or before a SnapStart snapshot, and bound per request."""
+    from shared.core.idempotency import IdempotencyRecord
+
     offer = (
         select(Departure.tour_id, Departure.starts_on, func.coalesce(Departure.price_cents, Tour.price_cents),
                Tour.currency, Tour.duration_days)
@@ -175,6 +178,8 @@ async def pay_booking(
     claim: idempotency.Claim | None = None,
 ) -> Booking:
     """Pay a pending, unexpired booking; no transaction or lock is held while the provider works."""
+    from shared.core import idempotency
+
     now = utcnow()
     booking = await for_update(uow, booking_id, caller, owner_only=True)
     if booking.status != "pending" or booking.expires_at is None or booking.expires_at <= now:

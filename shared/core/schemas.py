@@ -4,8 +4,9 @@ import base64
 import datetime as dt
 import functools
 import re
+import sys
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import pydantic_core
@@ -139,6 +140,23 @@ T = TypeVar("T")
 class Page(Schema, Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+def pages(module: str, **items: str) -> Callable[[str], Any]:
+    """A schema module's `__getattr__` that makes its page models (`BookingPage="BookingOut"`) when first asked for.
+
+    Parametrizing a generic model is not deferred like a model's build, and the first one in a process costs
+    ~30 ms (pydantic's generics machinery): most functions that import a schema module answer with no page.
+    """
+
+    def page(name: str) -> Any:
+        if name not in items:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        namespace, generic = vars(sys.modules[module]), typing.cast(Any, Page)
+        model = namespace[name] = generic[namespace[items[name]]]  # made once, then an attribute like any other
+        return model
+
+    return page
 
 
 def encode_cursor(order: str, values: Sequence[Any]) -> str:

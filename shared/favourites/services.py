@@ -21,7 +21,7 @@ from shared.favourites.models import Favourite
 from shared.tours import readmodel
 from shared.tours import services as tour_services
 from shared.tours.models import Tour
-from shared.tours.schemas import TourPage
+from shared.tours import schemas as tour_schemas
 from shared.tours.seats import VERSION_TTL, stamp
 from shared.users.models import User
 
@@ -44,7 +44,7 @@ async def remove_favourite(uow: UnitOfWork, *, user: User, tour_id: uuid.UUID) -
     await _commit(uow, user.id)
 
 
-async def list_favourites(uow: UnitOfWork, *, user: User, query: PageQuery) -> TourPage:
+async def list_favourites(uow: UnitOfWork, *, user: User, query: PageQuery) -> tour_schemas.TourPage:
     """The caller's favourite tours, the latest kept first; cached until the caller's favourites change."""
     cache = get_cache()
     key = f"favourites:{user.id}:{await _version(user.id)}:{query.limit}:{query.cursor or ''}"

@@ -19,7 +19,7 @@ import urllib.parse
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.core.errors import NotFoundError, UnavailableError, ValidationError
@@ -142,11 +142,6 @@ async def unlink_identity(uow: UnitOfWork, *, user: User, provider: str) -> None
                                    "(password reset) or link another provider")
     await uow.session.delete(target)
     await uow.commit()
-
-
-async def forget_identities(uow: UnitOfWork, *, user_id: uuid.UUID) -> None:
-    """A deleted account's links to providers go with it (its sign-in there must not find it again)."""
-    await uow.session.execute(delete(Identity).where(Identity.user_id == user_id))
 
 
 def _provider(name: str) -> providers.Provider:

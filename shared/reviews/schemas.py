@@ -1,11 +1,11 @@
 """Request and response models of the review endpoints."""
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, StringConstraints
 
-from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime, pages
 
 
 class ReviewCreate(Input):
@@ -27,4 +27,7 @@ class ReviewOut(Output):
     created_at: UtcDatetime
 
 
-ReviewPage = Page[ReviewOut]
+if TYPE_CHECKING:
+    ReviewPage = Page[ReviewOut]
+else:
+    __getattr__ = pages(__name__, ReviewPage="ReviewOut")

@@ -1,11 +1,11 @@
 """Request and response models of the support ticket endpoints."""
 
 import uuid
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import StringConstraints, model_validator
 
-from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime
+from shared.core.schemas import Input, Output, Page, PageQuery, UtcDatetime, pages
 
 Status = Literal["open", "in_progress", "resolved", "closed"]
 
@@ -49,9 +49,6 @@ class TicketOut(Output):
     updated_at: UtcDatetime
 
 
-TicketPage = Page[TicketOut]
-
-
 class MessageCreate(Input):
     text: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
 
@@ -66,3 +63,9 @@ class TicketThreadOut(TicketOut):
     """A ticket with its thread: the user's first message, then every follow-up of the user and the staff."""
 
     messages: list[MessageOut]
+
+
+if TYPE_CHECKING:
+    TicketPage = Page[TicketOut]
+else:
+    __getattr__ = pages(__name__, TicketPage="TicketOut")

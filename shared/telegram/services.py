@@ -114,10 +114,6 @@ async def notify(uow: UnitOfWork, *, event_type: str, user_id: uuid.UUID | None,
     return True
 
 
-async def forget(uow: UnitOfWork, *, user_id: uuid.UUID) -> None:
-    await uow.session.execute(delete(TelegramLink).where(TelegramLink.user_id == user_id))
-
-
 async def _tour_title(uow: UnitOfWork, tour_id: Any) -> str:
     from shared.tours.models import Tour
 

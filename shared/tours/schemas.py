@@ -2,12 +2,12 @@
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from shared.core.schemas import (
-    PG_INT_MAX, ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, Schema, UtcDatetime,
+    PG_INT_MAX, ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, Schema, UtcDatetime, pages,
 )
 
 Currency = Annotated[
@@ -122,9 +122,6 @@ class TourOut(Output):
     updated_at: UtcDatetime
 
 
-TourPage = Page[TourOut]
-
-
 class DepartureCreate(Input):
     """`starts_on` must be after today (UTC) and at most ten years ahead (422)."""
 
@@ -173,9 +170,6 @@ class DepartureOut(Output):
     status: Literal["open", "closed", "cancelled"]
 
 
-DeparturePage = Page[DepartureOut]
-
-
 class ImageUploadIn(Input):
     content_type: ImageType
 
@@ -185,3 +179,10 @@ class ImageUploadOut(Schema):
     key: str
     expires_in: int
     image_id: uuid.UUID
+
+
+if TYPE_CHECKING:
+    TourPage = Page[TourOut]
+    DeparturePage = Page[DepartureOut]
+else:
+    __getattr__ = pages(__name__, TourPage="TourOut", DeparturePage="DepartureOut")

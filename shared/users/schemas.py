@@ -1,11 +1,11 @@
 """Request and response models of the auth and user endpoints."""
 
 import uuid
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, WithJsonSchema, model_validator
 
-from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, UtcDatetime
+from shared.core.schemas import ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, UtcDatetime, pages
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128, strip_whitespace=False)]
 
@@ -128,9 +128,6 @@ class LoginsQuery(PageQuery):
     pass
 
 
-LoginEventPage = Page[LoginEventOut]
-
-
 class AvatarUploadIn(Input):
     content_type: ImageType
 
@@ -156,4 +153,8 @@ class AdminUserUpdate(Patch):
     is_active: bool | None = None
 
 
-UserPage = Page[UserOut]
+if TYPE_CHECKING:
+    LoginEventPage = Page[LoginEventOut]
+    UserPage = Page[UserOut]
+else:
+    __getattr__ = pages(__name__, LoginEventPage="LoginEventOut", UserPage="UserOut")

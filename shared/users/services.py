@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 import uuid
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.core import pages, passwords, tokens
@@ -22,7 +22,7 @@ from shared.core.orm import utcnow
 from shared.core.schemas import Page, PresignedPost
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
-from shared.users import account_mail, schemas
+from shared.users import account_mail, closing, schemas
 from shared.users.account_tokens import VERIFY_EMAIL
 from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
 from shared.users.logins import LoginEvent, RefreshToken
@@ -105,7 +105,7 @@ async def refresh_tokens(uow: UnitOfWork, *, refresh_token: str) -> schemas.Toke
     stored, family, user = row
     if stored.used_at is not None:
         if family.revoked_at is None:
-            await _revoke_families(uow, TokenFamily.id == family.id, reason="reuse", now=now)
+            await closing.revoke_families(uow, TokenFamily.id == family.id, reason="reuse", now=now)
             await uow.commit()
         raise UnauthorizedError("The refresh token has already been used")
     if family.revoked_at is not None or not user.is_active or stored.expires_at <= now:
@@ -122,14 +122,14 @@ async def log_out(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, refresh_
     if refresh_token:
         other = select(RefreshToken.family_id).where(RefreshToken.token_hash == tokens.fingerprint(refresh_token))
         condition = condition | TokenFamily.id.in_(other.scalar_subquery())
-    await _revoke_families(uow, condition & (TokenFamily.user_id == user.id), reason="logout", now=utcnow())
+    await closing.revoke_families(uow, condition & (TokenFamily.user_id == user.id), reason="logout", now=utcnow())
     await uow.commit()
 
 
 async def end_session(uow: UnitOfWork, *, refresh_token: str) -> None:
     """End the token family `refresh_token` belongs to (a browser signing out); an unknown token ends nothing."""
     family = select(RefreshToken.family_id).where(RefreshToken.token_hash == tokens.fingerprint(refresh_token))
-    await _revoke_families(uow, TokenFamily.id.in_(family.scalar_subquery()), reason="logout", now=utcnow())
+    await closing.revoke_families(uow, TokenFamily.id.in_(family.scalar_subquery()), reason="logout", now=utcnow())
     await uow.commit()
 
 
@@ -146,33 +146,10 @@ async def update_me(uow: UnitOfWork, *, user: User, data: schemas.UserUpdate) ->
                   "type": "invalid_password"}],
             )
         user.password_hash = await passwords.hash_password(data.password)
-        await _revoke_families(uow, TokenFamily.user_id == user.id, reason="password_change", now=utcnow())
+        await closing.revoke_families(uow, TokenFamily.user_id == user.id, reason="password_change", now=utcnow())
     user.updated_at = utcnow()
     await uow.commit()
     return user
-
-
-async def delete_me(uow: UnitOfWork, *, user: User) -> None:
-    """Remove the caller's personal data; the rows others depend on stay, anonymised."""
-    await _lock_admins(uow)
-    if user.role == "admin" and await _active_admins(uow) <= 1:
-        raise LastAdminError("The last active admin cannot delete their account")
-    now = utcnow()
-    await _revoke_families(uow, TokenFamily.user_id == user.id, reason="account_deleted", now=now)
-    await uow.session.execute(delete(LoginEvent).where(LoginEvent.user_id == user.id))
-    from shared.oauth import services as oauth_services  # a provider's sign-in must not find the account again
-
-    from shared.telegram import services as telegram_services
-
-    await oauth_services.forget_identities(uow, user_id=user.id)
-    await telegram_services.forget(uow, user_id=user.id)
-    user.email = f"deleted-{user.id}@deleted.invalid"
-    user.full_name = "Deleted user"
-    user.password_hash = None
-    user.avatar_key, user.avatar_thumbnail_keys = None, {}
-    user.is_active = False
-    user.deleted_at = user.updated_at = now
-    await uow.commit()
 
 
 async def list_logins(uow: UnitOfWork, *, user: User, limit: int, cursor: str | None) -> Page[schemas.LoginEventOut]:
@@ -217,27 +194,10 @@ async def _issue_tokens(
     )
 
 
-async def _revoke_families(uow: UnitOfWork, condition: object, *, reason: str, now: dt.datetime) -> None:
-    await uow.session.execute(
-        update(TokenFamily)
-        .where(condition, TokenFamily.revoked_at.is_(None))  # type: ignore[arg-type]
-        .values(revoked_at=now, revoked_reason=reason)
-    )
-
-
 async def _record_login(uow: UnitOfWork, user: User | None, *, ip: str, user_agent: str, success: bool) -> None:
     if user is not None and user.deleted_at is None:
         uow.session.add(LoginEvent(user_id=user.id, ip=ip, user_agent=user_agent, success=success))
         await uow.commit()
-
-
-async def _lock_admins(uow: UnitOfWork) -> None:
-    # Serialises "is this the last admin?" checks, so two admins cannot both step down at once.
-    await uow.session.execute(select(func.pg_advisory_xact_lock(0x70B0_0AD1)))
-
-
-async def _active_admins(uow: UnitOfWork) -> int:
-    return int(await uow.session.scalar(select(func.count()).where(User.role == "admin", User.is_active)) or 0)
 
 
 async def request_avatar_upload(user: User, *, content_type: str) -> schemas.AvatarUploadOut:
@@ -281,7 +241,7 @@ async def list_users(uow: UnitOfWork, *, query: schemas.AdminUsersQuery) -> Page
 
 async def update_user(uow: UnitOfWork, *, user_id: uuid.UUID, data: schemas.AdminUserUpdate) -> User:
     """Change an account's role or deactivate it; its sessions end at once; the last admin stays."""
-    await _lock_admins(uow)
+    await closing.lock_admins(uow)
     user = await uow.session.scalar(
         select(User).where(User.id == user_id, User.deleted_at.is_(None)).with_for_update()
         .execution_options(populate_existing=True)
@@ -289,14 +249,14 @@ async def update_user(uow: UnitOfWork, *, user_id: uuid.UUID, data: schemas.Admi
     if user is None:
         raise NotFoundError("No such user")
     stays_admin = (data.role or user.role) == "admin" and (user.is_active if data.is_active is None else data.is_active)
-    if user.role == "admin" and user.is_active and not stays_admin and await _active_admins(uow) <= 1:
+    if user.role == "admin" and user.is_active and not stays_admin and await closing.active_admins(uow) <= 1:
         raise LastAdminError("The last active admin cannot be demoted or deactivated")
     if data.role is not None:
         user.role = data.role
     if data.is_active is not None:
         user.is_active = data.is_active
         if not data.is_active:
-            await _revoke_families(uow, TokenFamily.user_id == user.id, reason="deactivated", now=utcnow())
+            await closing.revoke_families(uow, TokenFamily.user_id == user.id, reason="deactivated", now=utcnow())
     user.updated_at = utcnow()
     await uow.commit()
     return user

@@ -44,8 +44,17 @@ if "shared.core.orm" in sys.modules:  # a flush sorts its tables by their foreig
                 key.column
             except Exception:
                 unresolved.append(f"{table.name}.{key.parent.name} -> {key.target_fullname}")
+schemas = sys.modules["shared.core.schemas"] if "shared.core.schemas" in sys.modules else None
+pages = sorted({
+    value.__name__ for name, loaded in list(sys.modules.items()) if name.startswith("shared.")
+    for value in list(vars(loaded).values())
+    if schemas and isinstance(value, type) and issubclass(value, schemas.Page) and value is not schemas.Page
+})
+spec = getattr(module.handler, "spec", None)
 print(json.dumps({
     "is_function_handler": isinstance(module.handler, http.FunctionHandler),
+    "response": spec.response.__name__ if spec and spec.response else None,
+    "pages": pages,
     "settings_read": settings.get_settings.cache_info().currsize,
     "packages": packages,
     "unresolved_foreign_keys": unresolved,
@@ -138,6 +147,15 @@ def test_handler_imports_only_what_it_uses(logical_id: str, reports: dict[str, d
     # Nothing from the project but the handler itself and the layer's copy of shared/: no other handler.
     own = str(ROOT / function.code_uri / f"{function.name}.py")
     assert [file for file in report["files"] if file.startswith(str(ROOT) + os.sep)] == [own]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_handler_makes_a_page_model_only_to_answer_with_it(logical_id: str, reports: dict[str, dict[str, Any]]) -> None:
+    # The first generic page model of a process costs ~30 ms (core.schemas.pages): a function answering with
+    # one page pays for that one, the others for none.
+    report = reports[logical_id]
+    assert "error" not in report, report.get("error")
+    assert [page for page in report["pages"] if page != report["response"]] == []
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))

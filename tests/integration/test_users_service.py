@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from shared.core import errors, tokens
 from shared.core.uow import UnitOfWork
-from shared.users import access, schemas, services
+from shared.users import access, closing, schemas, services
 from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
 from shared.users.logins import LoginEvent
 from shared.users.models import TokenFamily, User
@@ -159,7 +159,7 @@ async def test_deleting_an_account_removes_personal_data_and_sessions(uow: UnitO
     user = await make_user(uow)
     email = user.email
     session = await _log_in(uow, user)
-    await services.delete_me(uow, user=user)
+    await closing.delete_me(uow, user=user)
     await uow.session.refresh(user)
     assert user.email == f"deleted-{user.id}@deleted.invalid" and user.full_name == "Deleted user"
     assert user.password_hash is None and not user.is_active
@@ -170,15 +170,30 @@ async def test_deleting_an_account_removes_personal_data_and_sessions(uow: UnitO
         await services.log_in(uow, email=email, password=DEFAULT_PASSWORD, ip="10.0.0.1", user_agent="pytest")
 
 
+async def test_deleting_an_account_unlinks_its_sign_in_providers_and_telegram_chat(uow: UnitOfWork) -> None:
+    from shared.oauth.models import Identity
+    from shared.telegram.models import TelegramLink
+
+    user, other = await make_user(uow), await make_user(uow)
+    for owner, chat in ((user, 7001), (other, 7002)):
+        uow.session.add_all([Identity(user_id=owner.id, provider="google", subject=f"sub-{owner.id}"),
+                             TelegramLink(user_id=owner.id, chat_id=chat + owner.id.int % 10**9)])
+    await uow.session.flush()
+    await closing.delete_me(uow, user=user)
+    for model in (Identity, TelegramLink):
+        owners = set(await uow.session.scalars(select(model.user_id).where(model.user_id.in_([user.id, other.id]))))
+        assert owners == {other.id}, model.__name__
+
+
 async def test_the_last_active_admin_cannot_delete_their_account(uow: UnitOfWork) -> None:
     admins = list(await uow.session.scalars(select(User).where(User.role == "admin", User.is_active)))
     for other in admins:
         other.is_active = False
     admin = await make_user(uow, role="admin")
     with pytest.raises(LastAdminError):
-        await services.delete_me(uow, user=admin)
+        await closing.delete_me(uow, user=admin)
     second = await make_user(uow, role="admin")
-    await services.delete_me(uow, user=second)
+    await closing.delete_me(uow, user=second)
     assert not second.is_active
 
 
