@@ -16,7 +16,15 @@ makes the tour and its departures.
     scratch departure; the statement wraps the count (`% capacity`) so that it always matches and never
     breaks the CHECK constraints (capacity ≤ 1000), and the row is reset afterwards. Rounds alternate.
 Beside the rates: the database statements and Redis calls per booking (from the gateway's own /metrics),
-and the CPU per booking of the gateway process, of PostgreSQL and of the load generator.
+and the CPU per booking of the gateway process, of PostgreSQL, of the load generator and of the SQS stand-in.
+
+SQS: a booking publishes its outbox event to the notifications queue right after its commit, as on AWS. The
+gateway would start moto inside its own process (its CPU then counted as the gateway's, its queue growing without
+a consumer: moto's SendMessage walks the whole queue); here both gateways share one moto server of the bench's,
+a process of its own (`python -m bench.moto_server`: moto's server, keeping connections open as SQS does),
+whose CPU is reported apart, and the queue is purged before each round and every second during it, as the
+consumer keeps the real queue short. The targets are the issue's: ≥ TARGETS[n] × pgbench with n gateway
+processes.
 """
 from __future__ import annotations
 
@@ -56,21 +64,84 @@ CONCURRENCY = 32
 CONTENTION_CAPACITY = 50
 CONTENTION_ATTEMPTS = 1000
 THROUGHPUT_CAPACITY = 1000
-TARGET_RATIO = 0.25
+TARGETS = {1: 0.3, 2: 0.4}  # issue 16: bookings/s over pgbench tps, by gateway processes
 USERS = 8
 
 
 # -- the gateway ---------------------------------------------------------------------------------------------
 
 
-def _environment() -> dict[str, str]:
+AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}
+
+
+def _environment(sqs: SqsStandIn | None = None) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items()
-           if name not in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT", "DB_POOL_SIZE")}
+           if name not in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT", "DB_POOL_SIZE", "AWS_ENDPOINT_URL")
+           and not name.endswith("_QUEUE_URL")}
     env.update({
         "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "PUSHGATEWAY_URL": "", "LOG_LEVEL": "INFO",
         "REGISTER_MAX_PER_IP": "1000000",  # every bench user registers from 127.0.0.1
     })
+    if sqs is not None:
+        env.update(AWS, AWS_ENDPOINT_URL=sqs.url, **sqs.queue_urls)
     return env
+
+
+@dataclass
+class SqsStandIn:
+    """moto, in a process of its own, with the template's queues."""
+
+    url: str
+    pid: int
+    client: Any
+    queue_urls: dict[str, str]
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def purge(self) -> None:
+        for queue_url in self.queue_urls.values():
+            self.client.purge_queue(QueueUrl=queue_url)
+
+
+@contextmanager
+def sqs_stand_in() -> Iterator[SqsStandIn]:
+    import boto3
+
+    from local_gateway import template
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")} | AWS
+    env["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"  # SQS allows one purge a minute; we purge often
+    with started("moto", [PYTHON, "-m", "bench.moto_server", "-H", "127.0.0.1", "-p", str(port)], f"{url}/moto-api/",
+                 env, timeout=60) as process:
+        client = boto3.client("sqs", endpoint_url=url, region_name=AWS["AWS_DEFAULT_REGION"],
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        queue_urls = {variable: client.create_queue(QueueName=name)["QueueUrl"]
+                      for variable, name in template.load().queue_variables.items()}
+        yield SqsStandIn(url, process.pid, client, queue_urls)
+
+
+@contextmanager
+def purging(sqs: SqsStandIn, every: float = 1.0) -> Iterator[None]:
+    """The queues purged now and every `every` seconds until the block ends (a consumer keeps them short)."""
+    import threading
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            sqs.purge()
+
+    sqs.purge()
+    thread = threading.Thread(target=loop, name="purge", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def migrate() -> None:
@@ -111,13 +182,13 @@ class Gateway:
 
 
 @contextmanager
-def serving(timeout: float = 120.0, *, processes: int = 1) -> Iterator[Gateway]:
+def serving(timeout: float = 120.0, *, processes: int = 1, sqs: SqsStandIn | None = None) -> Iterator[Gateway]:
     """The inprocess gateway on a free port; stopped (by its own pid) on the way out."""
     port = free_port()
     command = [PYTHON, "-m", "local_gateway", "serve", "--mode", "inprocess", "--host", "127.0.0.1",
                "--port", str(port), "--no-schedules", "--no-queues", "--processes", str(processes)]
     url = f"http://127.0.0.1:{port}"
-    with started("the gateway", command, f"{url}/v1/health", _environment(), timeout=timeout) as process:
+    with started("the gateway", command, f"{url}/v1/health", _environment(sqs), timeout=timeout) as process:
         yield Gateway(url, process.pid, process.stderr, processes)
 
 
@@ -439,12 +510,15 @@ def _booking_window(departure_id: str) -> tuple[int, float]:
 
 
 def throughput(gateway: Gateway, users: list[dict[str, str]], departure: str, *, seconds: int,
-               attempts: int = THROUGHPUT_CAPACITY - CONCURRENCY) -> dict[str, Any]:
+               attempts: int = THROUGHPUT_CAPACITY - CONCURRENCY, sqs: SqsStandIn | None = None) -> dict[str, Any]:
     """1-seat bookings from wrk on one departure of THROUGHPUT_CAPACITY seats: every attempt fits."""
     metrics_before, transactions_before = _scrape(gateway.url), _transactions()
-    cpu_before, pg_before = gateway.cpu_seconds(), _postgres_cpu()
-    answers = _wrk_bookings(gateway.url, users, departure, attempts=attempts, seconds=seconds)
-    gateway_cpu, pg_cpu = gateway.cpu_seconds() - cpu_before, _postgres_cpu_since(pg_before)
+    with purging(sqs) if sqs is not None else contextlib.nullcontext():
+        cpu_before, pg_before = gateway.cpu_seconds(), _postgres_cpu()
+        sqs_before = sqs.cpu_seconds() if sqs is not None else 0.0
+        answers = _wrk_bookings(gateway.url, users, departure, attempts=attempts, seconds=seconds)
+        gateway_cpu, pg_cpu = gateway.cpu_seconds() - cpu_before, _postgres_cpu_since(pg_before)
+        sqs_cpu = sqs.cpu_seconds() - sqs_before if sqs is not None else 0.0
     commits, rollbacks = (after - before for after, before in zip(_transactions(), transactions_before))
     created, span = _booking_window(departure)
     database = _database_check(departure)
@@ -470,10 +544,12 @@ def throughput(gateway: Gateway, users: list[dict[str, str]], departure: str, *,
         "transactions_per_request": {"commits": round(commits / done, 2), "rollbacks": round(rollbacks / done, 2)},
         "cpu_ms_per_request": {"gateway_process": round(gateway_cpu * 1000 / done, 3),
                                "postgres_all_processes": round(pg_cpu * 1000 / done, 3),
-                               "load_generator": round(answers["cpu_s"] * 1000 / done, 3)},
+                               "load_generator": round(answers["cpu_s"] * 1000 / done, 3),
+                               "sqs_stand_in": round(sqs_cpu * 1000 / done, 3)},
     }
     log(f"bookings: (b) {created} bookings in {span:.2f} s = {result['bookings_per_s']}/s, status {statuses}, "
-        f"gateway CPU {result['cpu_ms_per_request']['gateway_process']} ms per booking")
+        f"CPU ms per booking: gateway {result['cpu_ms_per_request']['gateway_process']}, "
+        f"SQS stand-in {result['cpu_ms_per_request']['sqs_stand_in']}")
     return result
 
 
@@ -483,10 +559,10 @@ PROCESSES = 2  # one gateway process per core, as concurrent Lambda environments
 def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
     log("bookings: migrating the bench database")
     migrate()
-    with serving() as single, serving(processes=PROCESSES) as gateway, \
+    with sqs_stand_in() as sqs, serving(sqs=sqs) as single, serving(processes=PROCESSES, sqs=sqs) as gateway, \
             httpx.Client(base_url=single.url, timeout=30) as client:
-        log(f"bookings: gateways up at {single.url} (1 process) and {gateway.url} ({PROCESSES} processes); "
-            f"{USERS} users")
+        log(f"bookings: gateways up at {single.url} (1 process) and {gateway.url} ({PROCESSES} processes), "
+            f"SQS stand-in at {sqs.url}; {USERS} users")
         users = _users(client, USERS)
         catalogue = Catalogue(client)
         scratch = Catalogue(client, published=False).departure(THROUGHPUT_CAPACITY)  # pgbench's row
@@ -503,7 +579,7 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
                 log(f"bookings: round {round_ + 1}/{rounds}, {server.processes} gateway process(es): bookings for "
                     f"≤ {seconds} s, then pgbench -T {seconds}")
                 booked[server.processes].append(
-                    throughput(server, users, catalogue.departure(THROUGHPUT_CAPACITY), seconds=seconds))
+                    throughput(server, users, catalogue.departure(THROUGHPUT_CAPACITY), seconds=seconds, sqs=sqs))
                 raw.append(pgbench(scratch, seconds))
                 log(f"bookings: pgbench {raw[-1]['tps']:.0f} tps")
         gateway_errors = single.errors() + gateway.errors()
@@ -513,13 +589,16 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
     ratios = {processes: round(rate / tps, 4) for processes, rate in rates.items()}
     clean = all(result["server_errors_5xx"] == 0 and result["no_response"] == 0 and result["database"]["oversold"] == 0
                 and result["every_booking_holds_its_seat"] for results in booked.values() for result in results)
+    met = {processes: ratios[processes] >= TARGETS[processes] for processes in booked}
     return {
         "what": "POST /v1/bookings through the inprocess gateway (subprocesses, their default settings, Redis cache, "
-                "access log on) on the same 2-core machine: (a) from a python load generator (httpx, 32 "
-                "connections), (b) from wrk (2 threads, 32 connections), as pgbench is a C client too",
+                "access log on, outbox events published to SQS right after each commit: moto in a process of its "
+                "own) on the same 2-core machine: (a) from a python load generator (httpx, 32 connections), (b) "
+                "from wrk (2 threads, 32 connections), as pgbench is a C client too",
         "gateway": f"python -m local_gateway serve --mode inprocess --no-schedules --no-queues --processes "
                    f"{PROCESSES} (and --processes 1 beside it; DB_POOL_SIZE 10 + 10 overflow per process, "
-                   "REDIS_URL set, PUSHGATEWAY_URL empty)",
+                   "REDIS_URL set, PUSHGATEWAY_URL empty, AWS_ENDPOINT_URL the bench's moto, its queues purged "
+                   "every second)",
         "database": DATABASE_URL.split("@")[-1],
         "concurrency": CONCURRENCY,
         "users": USERS,
@@ -534,7 +613,9 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
         "pgbench_tps_median": tps,
         "ratio_to_pgbench": ratios[PROCESSES],
         "ratio_to_pgbench_one_process": ratios[1],
-        "target_ratio": TARGET_RATIO,
+        "target_ratio": TARGETS[PROCESSES],
+        "target_ratio_one_process": TARGETS[1],
+        "met_one_process": met[1] and clean and contended["correct"],
         "zero_oversold_zero_5xx": clean and contended["correct"],
-        "met": ratios[PROCESSES] >= TARGET_RATIO and clean and contended["correct"],
+        "met": all(met.values()) and clean and contended["correct"],
     }

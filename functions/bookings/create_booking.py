@@ -16,4 +16,5 @@ async def create_booking(request: http.Request, body: schemas.BookingCreate) -> 
 
 
 handler = http.lambda_handler(create_booking, auth=access.signed_in, status=201, response=schemas.BookingOut,
-                              idempotent=True, raises=(NotFoundError, SoldOutError, DepartureClosedError))
+                              idempotent=True, raises=(NotFoundError, SoldOutError, DepartureClosedError),
+                              reads_alone=True)  # its one write is services.create_booking's one statement

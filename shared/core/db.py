@@ -18,6 +18,7 @@ from shared.core import metrics, outages
 from shared.core.settings import get_settings
 
 _engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = weakref.WeakKeyDictionary()
+_autocommit_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 # Tests bind every session to one connection whose transaction is rolled back at the end.
 _bound_connection: ContextVar[AsyncConnection | None] = ContextVar("bound_connection", default=None)
@@ -59,11 +60,21 @@ def create_engine(**overrides: Any) -> AsyncEngine:
     return engine
 
 
-def new_session() -> AsyncSession:
+def new_session(*, autocommit: bool = False) -> AsyncSession:
+    """A session; `autocommit`: each statement commits as it runs (no BEGIN, no COMMIT), unless bound (tests)."""
     connection = _bound_connection.get()
     if connection is not None:
         return AsyncSession(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    return AsyncSession(bind=get_engine(), expire_on_commit=False)
+    return AsyncSession(bind=_autocommit_engine() if autocommit else get_engine(), expire_on_commit=False)
+
+
+def _autocommit_engine() -> AsyncEngine:
+    """The running loop's engine, its connections in autocommit (the same pool; reset when given back)."""
+    engine, loop = get_engine(), asyncio.get_running_loop()
+    autocommit = _autocommit_engines.get(loop)
+    if autocommit is None or autocommit.sync_engine.pool is not engine.sync_engine.pool:  # made for an engine gone
+        autocommit = _autocommit_engines[loop] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return autocommit
 
 
 def is_bound() -> bool:
@@ -90,10 +101,12 @@ def forget_engines() -> None:
     """Drop every engine without closing it: the next request makes a fresh pool (after a SnapStart restore)."""
     with _lock:
         _engines.clear()
+        _autocommit_engines.clear()
 
 
 async def dispose_all() -> None:
     """Close the engine of the running loop (shutdown, tests)."""
+    _autocommit_engines.pop(asyncio.get_running_loop(), None)
     engine = _engines.pop(asyncio.get_running_loop(), None)
     if engine is not None:
         await engine.dispose()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -38,23 +40,43 @@ def issue_access_token(*, user_id: uuid.UUID, family_id: uuid.UUID, role: str, n
 
 
 def read_access_token(token: str) -> AccessClaims:
-    """Check signature, expiry and type; revocation is checked against the database by the caller."""
+    """Check signature, expiry and type; revocation is checked against the database by the caller.
+
+    A token that passed every check is remembered (with its expiry, checked again on every use): a client sends
+    the same one with each request, and only its expiry can change the answer.
+    """
+    secret = get_settings().jwt_secret.get_secret_value()
+    found = _read_tokens.get((token, secret))
+    if found is not None:
+        claims, expires = found
+        if expires <= time.time():
+            raise TokenExpiredError("The access token has expired")
+        return claims
     try:
-        claims = jwt.decode(
-            token, get_settings().jwt_secret.get_secret_value(), algorithms=[ALGORITHM],
-            options={"require": ["exp", "iat", "sub", "fam", "typ"]},
-        )
-        if claims["typ"] != "access":
+        decoded = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                             options={"require": ["exp", "iat", "sub", "fam", "typ"]})
+        if decoded["typ"] != "access":
             raise UnauthorizedError("Not an access token")
         # Signed is not well-formed: a claim of another type (a number, a list) is refused like a forgery.
-        subject, family, role = claims["sub"], claims["fam"], claims.get("role", "user")
+        subject, family, role = decoded["sub"], decoded["fam"], decoded.get("role", "user")
         if not all(isinstance(claim, str) for claim in (subject, family, role)):
             raise UnauthorizedError("The access token is not valid")
-        return AccessClaims(uuid.UUID(subject), uuid.UUID(family), role)
+        claims = AccessClaims(uuid.UUID(subject), uuid.UUID(family), role)
+        expires = int(decoded["exp"])  # PyJWT has checked that it is a number of seconds, in the future
     except jwt.ExpiredSignatureError:
         raise TokenExpiredError("The access token has expired") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise UnauthorizedError("The access token is not valid") from None
+    with _read_tokens_lock:  # the gateway's isolated mode reads tokens on several threads
+        if len(_read_tokens) >= READ_TOKENS_KEPT:
+            del _read_tokens[next(iter(_read_tokens))]  # the oldest
+        _read_tokens[(token, secret)] = (claims, expires)
+    return claims
+
+
+READ_TOKENS_KEPT = 4096
+_read_tokens: dict[tuple[str, str], tuple[AccessClaims, int]] = {}
+_read_tokens_lock = threading.Lock()
 
 
 def new_refresh_token() -> str:

@@ -16,17 +16,22 @@ logger = logging.getLogger("tourbook.uow")
 
 
 class UnitOfWork:
-    def __init__(self) -> None:
+    """`reads_alone=True`: until `commit_alone`, each statement is a transaction of its own (autocommit), so the
+    reads before a write that is one statement cost no BEGIN and COMMIT; from `commit_alone` on, as usual.
+    Only for requests whose one write is `commit_alone`'s statement: nothing may be added to the session before."""
+
+    def __init__(self, *, reads_alone: bool = False) -> None:
         self._session: AsyncSession | None = None
         self._after_commit: list[AfterCommit] = []
         self.recorded_events: list[uuid.UUID] = []  # outbox events of the current transaction (shared.core.outbox)
+        self._reads_alone = reads_alone
 
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
             from shared.core import db
 
-            self._session = db.new_session()
+            self._session = db.new_session(autocommit=self._reads_alone)
         return self._session
 
     def after_commit(self, hook: AfterCommit) -> None:
@@ -34,6 +39,9 @@ class UnitOfWork:
         self._after_commit.append(hook)
 
     async def commit(self) -> None:
+        session = self._session
+        if self._reads_alone and session is not None and (session.new or session.dirty or session.deleted):
+            raise RuntimeError("a unit of work that reads alone writes only with commit_alone")
         await self.session.commit()
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
@@ -53,6 +61,10 @@ class UnitOfWork:
         else:
             connection = await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             row = (await connection.execute(statement, params)).first()
+        if self._reads_alone and self._session is not None:  # what follows (the hooks too) runs in transactions
+            self._reads_alone = False
+            session, self._session = self._session, None
+            await session.close()
         await self.commit()
         return row
 

@@ -34,9 +34,9 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.core import aws, jobs, metrics
@@ -120,28 +120,66 @@ async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
     queue_url = get_settings().notifications_queue_url
     if not queue_url or time.monotonic() < _dispatch_paused_until:
         return 0
+    taken: list[OutboxEvent] = []
     sent: list[OutboxEvent] = []
     try:
-        batch = list(await uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.id.in_(event_ids), OutboxEvent.published_at.is_(None))
-            .order_by(OutboxEvent.created_at, OutboxEvent.id).with_for_update(skip_locked=True)
-        ))
-        for start in range(0, len(batch), SQS_BATCH):
-            sent += (await _send(queue_url, batch[start:start + SQS_BATCH]))[0]
-        await _mark_published(uow, sent)
+        # One statement locks the rows (those a relay holds are its to send) and marks them published; the mark of
+        # any that SQS does not take is taken back before the commit.
+        statements = _publish_statements()
+        rows = await uow.session.execute(statements.take, {"ids": event_ids, "now": utcnow()})
+        taken = sorted((OutboxEvent(**row._mapping) for row in rows), key=lambda event: (event.created_at, event.id))
+        refused: set[uuid.UUID] = set()
+        for start in range(0, len(taken), SQS_BATCH):
+            sent_now, refused_now = await _send(queue_url, taken[start:start + SQS_BATCH])
+            sent += sent_now
+            refused |= refused_now
+        if refused:
+            await uow.session.execute(statements.untake, {"ids": list(refused)})
+        await uow.commit()
     except Exception as exc:
         _dispatch_paused_until = time.monotonic() + DISPATCH_PAUSE_SECONDS
         logger.warning("events not dispatched, the relay will publish them: %s", exc.__class__.__name__,
                        extra={"events": len(event_ids)})
         try:
             if sent:  # what SQS took must not be sent again
-                await _mark_published(uow, sent)
+                unsent = [event.id for event in taken if event not in sent]
+                if unsent:
+                    await uow.session.execute(_publish_statements().untake, {"ids": unsent})
+                await uow.commit()
             else:
                 await uow.rollback()
         except Exception:
             await uow.rollback()
         return 0
     return len(sent)
+
+
+class _PublishStatements(NamedTuple):
+    take: Executable
+    untake: Executable
+
+
+@functools.cache
+def _publish_statements() -> _PublishStatements:
+    """Built once per environment (every booking runs them), bound per call."""
+    unpublished = (
+        select(OutboxEvent.id)
+        .where(OutboxEvent.id.in_(bindparam("ids", expanding=True)), OutboxEvent.published_at.is_(None))
+        .with_for_update(skip_locked=True)
+    )
+    take = (
+        update(OutboxEvent).where(OutboxEvent.id.in_(unpublished)).values(published_at=bindparam("now"))
+        .returning(*(getattr(OutboxEvent, name) for name in _EVENT_FIELDS))
+        .execution_options(synchronize_session=False)
+    )
+    untake = (
+        update(OutboxEvent).where(OutboxEvent.id.in_(bindparam("ids", expanding=True))).values(published_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return _PublishStatements(take, untake)
+
+
+_EVENT_FIELDS = ("id", "type", "aggregate_id", "user_id", "payload", "created_at", "published_at")
 
 
 async def _mark_published(uow: UnitOfWork, events: list[OutboxEvent]) -> None:

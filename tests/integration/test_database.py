@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from shared.core import db
+from shared.core.outbox import OutboxEvent
 from shared.core.settings import reset_settings
+from shared.core.uow import UnitOfWork
 
 
 @asynccontextmanager
@@ -73,3 +76,26 @@ async def test_a_connection_used_a_moment_ago_is_not_pinged_and_one_the_server_c
         await _terminate(first)  # a database restart, a failover
         # The driver saw the server close it: the pool lets it go at checkout, still without a ping.
         assert await _backend_pid(engine) != first and pings == []
+
+
+async def _in_a_transaction(uow: UnitOfWork) -> bool:
+    """Whether two statements of the session run in one transaction (the same transaction id)."""
+    first, second = [await uow.session.scalar(text("SELECT pg_current_xact_id()::text")) for _ in range(2)]
+    return bool(first == second)
+
+
+async def test_a_unit_of_work_that_reads_alone_has_no_transaction_until_commit_alone(database_url: str) -> None:
+    async with UnitOfWork(reads_alone=True) as uow:
+        assert not await _in_a_transaction(uow)  # each read its own transaction: no BEGIN, no COMMIT
+        row = await uow.commit_alone(text("SELECT 41 + 1 AS answer"), {})
+        assert row is not None and row.answer == 42
+        assert await _in_a_transaction(uow)  # what follows (publishing its events) is transactional again
+    async with UnitOfWork() as uow:
+        assert await _in_a_transaction(uow)
+
+
+async def test_a_unit_of_work_that_reads_alone_refuses_any_other_write(database_url: str) -> None:
+    async with UnitOfWork(reads_alone=True) as uow:
+        uow.session.add(OutboxEvent(type="test.never", aggregate_id=uuid.uuid4(), user_id=None, payload={}))
+        with pytest.raises(RuntimeError, match="commit_alone"):
+            await uow.commit()

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from shared.core import aws as aws_clients
+from shared.core import aws as aws_clients, outbox
 from shared.core.orm import utcnow
 from shared.core.outbox import OutboxEvent
 from shared.core.settings import reset_settings
@@ -29,6 +29,8 @@ from tests.support.queues import as_record, notifications_queue, receive_all
 from tests.support.webhook import Webhook, expected_signature, webhook_server
 
 SECRET = "webhook-test-secret-0123456789"
+# The relay's tests commit for real, through DATABASE_URL: the migrated test database, whichever test runs first.
+pytestmark = pytest.mark.usefixtures("database_url")
 
 
 async def _record_events(count: int) -> list[uuid.UUID]:
@@ -108,6 +110,52 @@ async def test_with_sqs_down_nothing_is_marked_and_everything_goes_once_it_is_ba
         await _relay()
     assert "connect" in type(failure.value).__name__.lower() or "connect" in str(failure.value).lower()
     assert await _published(ids) == []
+
+    os.environ["AWS_ENDPOINT_URL"] = aws  # SQS is back
+    reset_settings()
+    aws_clients.reset()
+    await _relay()
+    sent = _sent_ids(receive_all(queue))
+    assert all(sent[str(event_id)] == 1 for event_id in ids)
+    assert sorted(await _published(ids)) == sorted(ids)
+
+
+async def _commit_recorded_events(count: int) -> list[uuid.UUID]:
+    """Events as services write them: recorded with a change, published right after its commit."""
+    async with UnitOfWork() as uow:
+        for n in range(count):
+            outbox.record(uow, "test.happened", aggregate_id=uuid.uuid4(), user_id=None, payload={"n": n})
+        ids = list(uow.recorded_events)
+        await uow.commit()
+    return ids
+
+
+async def test_recorded_events_are_published_once_right_after_their_commit(aws: str) -> None:
+    queue = notifications_queue()
+    ids = await _commit_recorded_events(12)  # two SendMessageBatch calls (SQS takes ten at a time)
+
+    assert sorted(await _published(ids)) == sorted(ids)
+    messages = receive_all(queue)
+    sent = _sent_ids(messages)
+    assert all(sent[str(event_id)] == 1 for event_id in ids)
+    body = json.loads(next(m for m in messages if json.loads(m["Body"])["id"] == str(ids[3]))["Body"])
+    assert body["type"] == "test.happened" and body["payload"] == {"n": 3} and body["created_at"].endswith("Z")
+
+    await _relay()  # nothing of these is left for the safety net
+    assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
+
+
+async def test_with_sqs_down_the_commit_stands_and_the_relay_publishes_the_events_later(
+    aws: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "_dispatch_paused_until", 0.0)
+    queue = notifications_queue()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{_closed_port()}"
+    reset_settings()
+    aws_clients.reset()
+
+    ids = await _commit_recorded_events(3)
+    assert await _published(ids) == []  # committed, not published, not marked
 
     os.environ["AWS_ENDPOINT_URL"] = aws  # SQS is back
     reset_settings()

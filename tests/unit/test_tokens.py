@@ -2,13 +2,14 @@ import base64
 import datetime as dt
 import json
 import uuid
+from types import SimpleNamespace
 
 import jwt
 import pytest
 
 from shared.core import tokens
 from shared.core.errors import TokenExpiredError, UnauthorizedError
-from shared.core.settings import get_settings
+from shared.core.settings import get_settings, reset_settings
 
 USER, FAMILY = uuid.uuid4(), uuid.uuid4()
 
@@ -26,6 +27,26 @@ def test_an_access_token_names_its_user_family_and_role() -> None:
 def test_an_expired_token_is_refused_as_expired() -> None:
     token = tokens.issue_access_token(user_id=USER, family_id=FAMILY, role="user", now=_now() - dt.timedelta(hours=1))
     with pytest.raises(TokenExpiredError):
+        tokens.read_access_token(token)
+
+
+def test_a_token_read_before_is_refused_as_expired_once_its_time_is_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    issued = _now()
+    token = tokens.issue_access_token(user_id=USER, family_id=FAMILY, role="user", now=issued)
+    assert tokens.read_access_token(token).user_id == USER
+    assert tokens.read_access_token(token).user_id == USER  # the same token again: the same answer
+    expires = issued.timestamp() + get_settings().access_token_ttl_seconds
+    monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: expires + 1))
+    with pytest.raises(TokenExpiredError):
+        tokens.read_access_token(token)
+
+
+def test_a_token_read_before_is_refused_once_the_secret_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = tokens.issue_access_token(user_id=USER, family_id=FAMILY, role="user", now=_now())
+    assert tokens.read_access_token(token).family_id == FAMILY
+    monkeypatch.setenv("JWT_SECRET", "a-rotated-secret-0123456789-0123456789")
+    reset_settings()
+    with pytest.raises(UnauthorizedError, match="not valid"):
         tokens.read_access_token(token)
 
 
