@@ -28,6 +28,7 @@ from shared.core.orm import utcnow
 from shared.core.settings import reset_settings
 from shared.core.uow import UnitOfWork
 from shared.mail import captured
+from shared.mail.compose import Mail
 from shared.notifications import services
 from shared.notifications.models import Delivery
 from shared.users.models import User
@@ -110,6 +111,20 @@ async def test_account_e_mails_go_by_e_mail_only(uow: UnitOfWork) -> None:
     assert link.startswith("https://tourbook.example/reset-password?token=")
     assert event.payload["sealed_token"] not in mail["text"]
     assert list(await uow.session.scalars(select(Delivery.channel).where(Delivery.event_id == event.id))) == ["email"]
+
+
+def test_the_local_mailbox_keeps_the_newest_messages(mailbox: Path) -> None:
+    os.environ["MAIL_LOCAL_KEEP"] = "3"
+    reset_settings()
+    try:
+        for number in range(5):
+            captured.capture(Mail(to="ann@example.com", subject=f"Message {number}", text="text", html="<p>html</p>"))
+    finally:
+        del os.environ["MAIL_LOCAL_KEEP"]
+        reset_settings()
+
+    assert [item["subject"] for item in captured.messages()] == ["Message 4", "Message 3", "Message 2"]
+    assert len(list(mailbox.glob("*.json"))) == 3
 
 
 # -- SMTP -------------------------------------------------------------------------------------------------------
