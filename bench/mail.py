@@ -85,18 +85,18 @@ def _environment(mailbox: Path) -> dict[str, str]:
     return env
 
 
-async def _load(url: str, users: list[dict[str, str]], departures: list[str], seconds: float
+async def _load(url: str, users: list[dict[str, str]], departures: list[str], seconds: float, rate: float
                 ) -> tuple[dict[str, float], list[int]]:
     """Open-loop bookings; {booking id: wall-clock send time} of the 201s, and every status."""
     sent_at: dict[str, float] = {}
     statuses: list[int] = []
-    total = int(RATE * seconds)
+    total = int(rate * seconds)
     async with httpx.AsyncClient(base_url=url, timeout=30,
                                  limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)) as client:
         began = time.perf_counter()
 
         async def book(n: int) -> None:
-            await asyncio.sleep(max(0.0, began + n / RATE - time.perf_counter()))
+            await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
             wall = time.time()
             response = await client.post("/v1/bookings", headers=users[n % len(users)],
                                          json={"departure_id": departures[n % len(departures)], "seats": 1})
@@ -119,7 +119,7 @@ def _captured(mailbox: Path) -> dict[str, float]:
     return found
 
 
-def run(seconds: int = 60) -> dict[str, Any]:
+def run(seconds: int = 60, rate: float = RATE) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tourbook-mailbox-") as scratch:
         mailbox = Path(scratch)
         port = free_port()
@@ -138,9 +138,9 @@ def run(seconds: int = 60) -> dict[str, Any]:
                     client.post("/v1/auth/register", json={"email": email, "password": PASSWORD}).raise_for_status()
                     users.append(_bearer(client, email, PASSWORD))
             time.sleep(3)  # the registrations' verification mails go first
-            log(f"mail: {RATE:.0f} bookings/s for {seconds} s")
+            log(f"mail: {rate:g} bookings/s for {seconds} s")
             load_before, cpu_before = os.getloadavg()[0], gateway.cpu_seconds()
-            sent_at, statuses = asyncio.run(_load(url, users, departures, seconds))
+            sent_at, statuses = asyncio.run(_load(url, users, departures, seconds, rate))
             load_after = os.getloadavg()[0]
             deadline = time.monotonic() + 90
             captured = _captured(mailbox)
@@ -151,7 +151,7 @@ def run(seconds: int = 60) -> dict[str, Any]:
             errors = gateway.errors()
     latencies = [captured[booking] - sent for booking, sent in sent_at.items() if booking in captured]
     return {
-        "rate_per_s": RATE, "seconds": seconds, "attempts": len(statuses),
+        "rate_per_s": rate, "seconds": seconds, "attempts": len(statuses),
         "statuses": {str(status): statuses.count(status) for status in sorted(set(statuses))},
         "bookings": len(sent_at), "mails_captured": len(latencies), "mails_missing": len(sent_at) - len(latencies),
         "commit_to_captured_s": summary(latencies, digits=3) if latencies else None,
