@@ -234,8 +234,9 @@ class _Received:
 
 async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
     """Consumer: deliver one queued event (`deliver_batch` of one); raises why it failed."""
-    for error in (await deliver_batch(uow, [record])).values():
-        raise error
+    failed = await deliver_batch(uow, [record])
+    if failed:
+        raise next(iter(failed.values()))
 
 
 async def deliver_batch(uow: UnitOfWork, records: list[dict[str, Any]]) -> dict[str, BaseException]:
@@ -262,7 +263,7 @@ async def deliver_batch(uow: UnitOfWork, records: list[dict[str, Any]]) -> dict[
     if not copies:
         return failed
     first = {event_id: received[0] for event_id, received in copies.items()}
-    # Sorted: two batches claiming the same rows lock them in the same order, so neither waits on the other twice.
+    # Sorted: two batches claiming some of the same rows lock them in the same order, so they cannot deadlock.
     wanted = sorted((event_id, channel) for event_id, received in first.items() for channel in channels(received.event))
     claimed = await _claim(uow, [(key, first[key[0]].attempt) for key in wanted])
     for event_id, channel in wanted:
@@ -304,25 +305,26 @@ async def _fan_out(uow: UnitOfWork, items: list[tuple[_Received, str]]) -> dict[
     user_ids = {received.event.user_id for received, _ in items if received.event.user_id is not None}
     choices = await preferences.choices(uow, user_ids)
 
-    def turned_off(event: QueuedEvent, channel: preferences.Channel) -> bool:
-        return event.user_id is not None and not choices[event.user_id][channel]
-
     by_channel: dict[str, list[QueuedEvent]] = {WEBHOOK: [], EMAIL: [], TELEGRAM: []}
     for received, channel in items:
         by_channel[channel].append(received.event)
+
+    def wanted(channel: preferences.Channel) -> list[QueuedEvent]:
+        """The channel's events whose users want them (the account's own mails go whatever the settings say)."""
+        kept = []
+        for event in by_channel[channel]:
+            if event.user_id is None or choices[event.user_id][channel] or event.type.startswith("account."):
+                kept.append(event)
+            else:
+                logger.info("the user turned %s notifications off", channel, extra={"event_id": str(event.id)})
+        return kept
+
     titles = await _tour_titles(uow, by_channel[EMAIL] + by_channel[TELEGRAM])
     bodies = {received.event.id: received.body for received, channel in items if channel == WEBHOOK}
     attempts = {received.event.id: received.attempt for received, _ in items}
-    webhooks = []
-    for event in by_channel[WEBHOOK]:
-        if turned_off(event, "webhook"):
-            logger.info("the user turned webhook notifications off", extra={"event_id": str(event.id)})
-        else:
-            webhooks.append(event)
-    mails = await _compose_mails(uow, [event for event in by_channel[EMAIL]  # the account's own mails always go
-                                       if event.type.startswith("account.") or not turned_off(event, "email")],
-                                 titles, errors)
-    chats = await _chats(uow, [event for event in by_channel[TELEGRAM] if not turned_off(event, "telegram")])
+    webhooks = wanted("webhook")
+    mails = await _compose_mails(uow, wanted("email"), titles, errors)
+    chats = await _chats(uow, wanted("telegram"))
     gone: dict[uuid.UUID, Chat] = {}
     await asyncio.gather(
         _in_turn(WEBHOOK, [(event, functools.partial(_deliver_webhook, bodies[event.id], event, attempts[event.id]))
