@@ -113,6 +113,28 @@ async def test_account_e_mails_go_by_e_mail_only(uow: UnitOfWork) -> None:
     assert list(await uow.session.scalars(select(Delivery.channel).where(Delivery.event_id == event.id))) == ["email"]
 
 
+async def test_a_user_who_turned_e_mail_off_gets_no_booking_mail_but_still_the_accounts_own(uow: UnitOfWork) -> None:
+    from shared.notifications import preferences
+    from shared.users import account_mail
+    from shared.users.account_tokens import RESET_PASSWORD
+
+    user, booking = await _confirmed_booking(uow)
+    await preferences.change(uow, user_id=user.id, changes={"email": False})
+    record = _record("booking.confirmed", user.id, booking)
+    account_mail.issue(uow, user, RESET_PASSWORD)
+    await uow.commit()
+    reset = await uow.session.scalar(
+        select(OutboxEvent).where(OutboxEvent.user_id == user.id, OutboxEvent.type == "account.reset_password"))
+    assert reset is not None
+
+    assert await services.deliver_batch(uow, [record, _record(reset.type, user.id, reset.payload,
+                                                              event_id=reset.id)]) == {}
+
+    assert [mail["subject"] for mail in captured.messages()] == ["Reset your password"]
+    event_id = uuid.UUID(json.loads(record["body"])["id"])
+    assert await uow.session.get(Delivery, (event_id, "email")) is not None  # recorded, nothing sent
+
+
 def test_the_local_mailbox_keeps_the_newest_messages(mailbox: Path) -> None:
     os.environ["MAIL_LOCAL_KEEP"] = "3"
     reset_settings()
