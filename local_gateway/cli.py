@@ -182,6 +182,9 @@ def _configured(field: str) -> bool:
 def _start_moto(stack: ExitStack) -> str:
     from moto.server import ThreadedMotoServer
 
+    from local_gateway import embedded
+
+    embedded.speed_up_sqs_receive()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's web server logs every request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # 0: a free port
     server.start()

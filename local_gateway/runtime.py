@@ -142,7 +142,7 @@ class InprocessRuntime(Runtime):
 
     def __init__(self, *, region: str = "eu-west-1") -> None:
         super().__init__(region=region)
-        self._jobs: ExecutionEnvironment | None = None
+        self._jobs: dict[str, ExecutionEnvironment] = {}
 
     async def invoke(self, function: Function, event: dict[str, Any]) -> Any:
         handler = self.registry.load(function)
@@ -162,17 +162,19 @@ class InprocessRuntime(Runtime):
             return await _run_mangum(handler, event, context)
         if inspect.iscoroutinefunction(handler):
             return await handler(event, context)
-        # A plain sync handler (a job) would block or re-enter this loop: it gets a thread of its own.
-        return await self._job_environment().submit(lambda: handler(event, context))
+        # A plain sync handler (a job) would block or re-enter this loop: it runs on a thread of its function's own,
+        # one invocation at a time, as in a Lambda environment, and never waits behind another function's job
+        # (a minute's expiries must not hold up the e-mails of the bookings made meanwhile).
+        return await self._job_environment(context.function_name).submit(lambda: handler(event, context))
 
-    def _job_environment(self) -> ExecutionEnvironment:
-        if self._jobs is None:
-            self._jobs = ExecutionEnvironment("lambda-jobs")
-        return self._jobs
+    def _job_environment(self, function: str) -> ExecutionEnvironment:
+        environment = self._jobs.get(function)
+        if environment is None:
+            environment = self._jobs[function] = ExecutionEnvironment(f"lambda-{function}")
+        return environment
 
     async def stop(self) -> None:
-        if self._jobs is not None:
-            await self._jobs.close()
+        await asyncio.gather(*(environment.close() for environment in self._jobs.values()))
         await release_clients()
 
 

@@ -1,4 +1,5 @@
-"""POST queued notifications to the webhook (SQS-triggered; failed records are retried with back-off)."""
+"""Deliver queued notifications (webhook, e-mail, Telegram), a batch at a time (SQS-triggered; failed records are
+retried with back-off)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +9,9 @@ from shared.core.uow import UnitOfWork
 from shared.notifications import services
 
 
-async def deliver_notifications(uow: UnitOfWork, record: dict[str, Any]) -> None:
-    """One queued event to the signed webhook, once per event."""
-    await services.deliver(uow, record)
+async def deliver_notifications(uow: UnitOfWork, records: list[dict[str, Any]]) -> dict[str, BaseException]:
+    """A batch of queued events on each of their channels, once per event and channel."""
+    return await services.deliver_batch(uow, records)
 
 
-handler = jobs.queue_handler(deliver_notifications)
+handler = jobs.batch_queue_handler(deliver_notifications)

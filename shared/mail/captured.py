@@ -31,20 +31,30 @@ def capture(mail: Mail) -> dict[str, Any]:
     partial = directory / f".{name}.partial"
     partial.write_text(json.dumps(item))
     partial.replace(directory / name)  # whole or not at all: a reader never sees half a message
-    for old in sorted(directory.glob("*.json"))[:-get_settings().mail_local_keep]:  # the oldest go
-        old.unlink(missing_ok=True)
+    names, keep = _names(directory, ordered=False), get_settings().mail_local_keep
+    if len(names) > keep:  # the oldest go
+        for old in sorted(names)[:-keep]:
+            (directory / old).unlink(missing_ok=True)
     return item
 
 
 def messages(limit: int = 100) -> list[dict[str, Any]]:
     """The newest first."""
+    directory = _directory()
     items = []
-    for path in sorted(_directory().glob("*.json"), reverse=True)[:limit]:
+    for name in _names(directory)[::-1][:limit]:
         try:
-            items.append(json.loads(path.read_text()))
+            items.append(json.loads((directory / name).read_text()))
         except (OSError, ValueError):  # removed or replaced meanwhile
             continue
     return items
+
+
+def _names(directory: Path, *, ordered: bool = True) -> list[str]:
+    """The messages' file names, oldest first (they start with their capture time). Names, not paths: a capture
+    looks at the whole mailbox, and sorting thousands of `Path`s cost it ~15 ms (strings: ~0.3 ms)."""
+    names = [name for name in os.listdir(directory) if name.endswith(".json") and not name.startswith(".")]
+    return sorted(names) if ordered else names
 
 
 def message(message_id: str) -> dict[str, Any] | None:

@@ -1,9 +1,12 @@
-"""The e-mail an outbox event sends to its user, in the user's locale; None when there is none to send."""
+"""The e-mail an outbox event sends to its user, in the user's locale; None when there is none to send.
+
+The consumer reads a batch's users at once (`recipients`), then composes each message without the database."""
 from __future__ import annotations
 
 import functools
 import io
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -21,13 +24,18 @@ def sends_mail(event_type: str) -> bool:
     return event_type in _known()
 
 
-async def compose(uow: UnitOfWork, *, event_type: str, user_id: uuid.UUID | None,
-                  payload: dict[str, Any]) -> Mail | None:
-    """The message, or None: no template for the event, or no one to send it to (no user, deleted, deactivated)."""
-    if not sends_mail(event_type) or user_id is None:
-        return None
-    user = await uow.session.get(User, user_id)
-    if user is None or user.deleted_at is not None or not user.is_active:
+async def recipients(uow: UnitOfWork, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """The users among these that mail may go to (not deleted, not deactivated), in one query."""
+    if not user_ids:
+        return {}
+    users = await uow.session.scalars(
+        select(User).where(User.id.in_(user_ids), User.deleted_at.is_(None), User.is_active))
+    return {user.id: user for user in users}
+
+
+def compose(*, event_type: str, user: User | None, payload: dict[str, Any], tour_title: str = "") -> Mail | None:
+    """The message to `user` (one of `recipients`), or None: no template for the event, or no one to send it to."""
+    if not sends_mail(event_type) or user is None:
         return None
     web = get_settings().public_web_url.rstrip("/")
     context: dict[str, Any] = {"name": user.full_name or "", "email": user.email, "web": web, "event": payload}
@@ -35,7 +43,7 @@ async def compose(uow: UnitOfWork, *, event_type: str, user_id: uuid.UUID | None
     if event_type in ACCOUNT_EVENTS:
         context["link"] = _account_link(event_type, payload, web)
     if event_type.startswith(("booking.", "waitlist.")):
-        context["tour_title"] = await _tour_title(uow, payload.get("tour_id"))
+        context["tour_title"] = tour_title
         booking_id = payload.get("booking_id") or (payload.get("id") if event_type.startswith("booking.") else None)
         if booking_id:
             context["booking_link"] = f"{web}/bookings/{booking_id}"
@@ -57,14 +65,6 @@ def _account_link(event_type: str, payload: dict[str, Any], web: str) -> str:
     purpose, page = ACCOUNT_EVENTS[event_type]
     token = unseal(str(payload["sealed_token"]), purpose=purpose, token_id=uuid.UUID(str(payload["token_id"])))
     return f"{web}/{page}?token={quote(token)}"
-
-
-async def _tour_title(uow: UnitOfWork, tour_id: Any) -> str:
-    from shared.tours.models import Tour
-
-    if not tour_id:
-        return ""
-    return await uow.session.scalar(select(Tour.title).where(Tour.id == uuid.UUID(str(tour_id)))) or ""
 
 
 def _qr_png(code: str) -> bytes:

@@ -1,10 +1,11 @@
 """Which channels a user wants notifications on: e-mail, Telegram, the webhook (all on until they say otherwise).
 
-Every channel of the notification fan-out asks `channel_enabled` before it sends an event to its user.
+The notification fan-out asks (`choices`, for a batch's users at once) before it sends an event to its user.
 """
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Literal
 
 from sqlalchemy import ForeignKey, func, select
@@ -32,12 +33,17 @@ class NotificationSetting(Base):
 
 async def channel_enabled(uow: UnitOfWork, *, user_id: uuid.UUID | None, channel: Channel) -> bool:
     """Whether `channel` may notify this user (an event with no user: yes)."""
-    if user_id is None:
-        return True
-    enabled = await uow.session.scalar(
-        select(getattr(NotificationSetting, channel)).where(NotificationSetting.user_id == user_id)
-    )
-    return enabled is not False
+    return user_id is None or (await choices(uow, [user_id]))[user_id][channel]
+
+
+async def choices(uow: UnitOfWork, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[Channel, bool]]:
+    """Each of these users' channels, on or off, in one query (a batch of notifications asks once)."""
+    if not user_ids:
+        return {}
+    rows = await uow.session.scalars(select(NotificationSetting).where(NotificationSetting.user_id.in_(user_ids)))
+    found = {row.user_id: row for row in rows}
+    return {user_id: {channel: user_id not in found or bool(getattr(found[user_id], channel)) for channel in CHANNELS}
+            for user_id in user_ids}
 
 
 async def read(uow: UnitOfWork, *, user_id: uuid.UUID) -> dict[Channel, bool]:

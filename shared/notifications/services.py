@@ -32,14 +32,14 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Executable, bindparam, select, update
+from sqlalchemy import Executable, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.core import aws, jobs, metrics
+from shared.core import aws, jobs, metrics, outages
 from shared.core.orm import utcnow
 from shared.core.outbox import OutboxEvent
 from shared.core.settings import Settings, get_settings
@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
+    from shared.mail.compose import Mail
+    from shared.telegram.services import Chat
+
 logger = logging.getLogger("tourbook.notifications")
 
 RELAY_BATCH = 100  # rows locked per transaction; SQS takes them 10 per request
@@ -61,6 +64,7 @@ BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
 WEBHOOK, EMAIL, TELEGRAM = "webhook", "email", "telegram"  # the channels (delivery.channel)
+MAIL_CONCURRENCY = 4  # e-mails of a batch in flight at once (SES's sending rate is a handful a second at first)
 DISPATCH_PAUSE_SECONDS = 10.0  # after a failed dispatch, leave the next events to the relay for this long
 _dispatch_paused_until = 0.0
 
@@ -253,61 +257,217 @@ def channels(event: QueuedEvent) -> tuple[str, ...]:
             *((TELEGRAM,) if telegram.sends(event.type) else ()))
 
 
+Key = tuple[uuid.UUID, str]  # (event id, channel): what a delivery row records
+
+
+@dataclass(frozen=True)
+class _Received:
+    """One record of a batch: the queued event, and how often SQS has delivered it."""
+
+    record: dict[str, Any]
+    body: bytes
+    event: QueuedEvent
+    attempt: int
+
+
 async def deliver(uow: UnitOfWork, record: dict[str, Any]) -> None:
-    """Consumer: deliver one queued event on each of its channels, once per event and channel however often SQS
-    delivers it. Each channel commits its own delivery row, so a retry skips the channels that already took it;
-    a channel the user turned off (shared.notifications.preferences) is recorded as delivered, nothing sent."""
-    body = str(record.get("body", "")).encode()
-    event = parse_message(body)
-    attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
-    for channel in channels(event):
-        # Claimed first: a copy of the message delivered at the same time waits on this row, then finds it.
-        claimed = await uow.session.scalar(
-            insert(Delivery).values(event_id=event.id, channel=channel, attempts=attempt).on_conflict_do_nothing()
-            .returning(Delivery.event_id)
-        )
-        if claimed is None:
-            logger.info("event already delivered", extra={"event_id": str(event.id), "event_type": event.type,
-                                                          "channel": channel})
+    """Consumer: deliver one queued event (`deliver_batch` of one); raises why it failed."""
+    failed = await deliver_batch(uow, [record])
+    if failed:
+        raise next(iter(failed.values()))
+
+
+async def deliver_batch(uow: UnitOfWork, records: list[dict[str, Any]]) -> dict[str, BaseException]:
+    """Consumer: deliver a batch of queued events on each of their channels, once per event and channel however
+    often SQS delivers them; returns the records that failed ({message id: why}), each backed off.
+
+    One transaction for the batch: a delivery row per event and channel is claimed first, in one statement (a copy
+    of a message handled elsewhere at the same time waits on the row, then finds it); the users, their settings,
+    tours and chats are read in a query each; the messages go out (e-mails `MAIL_CONCURRENCY` at a time); the
+    claims of what failed are deleted, and it commits once, so a delivery row stands for a message sent and a
+    retry skips the channels that took it. A channel the user turned off is recorded as delivered, nothing sent.
+    """
+    failed: dict[str, BaseException] = {}
+    copies: dict[uuid.UUID, list[_Received]] = {}  # SQS may put one message in a batch twice: they share a fate
+    for record in records:
+        body = str(record.get("body", "")).encode()
+        try:
+            event = parse_message(body)
+        except ValueError as exc:
+            failed[str(record.get("messageId", ""))] = exc
+            continue
+        attempt = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+        copies.setdefault(event.id, []).append(_Received(record, body, event, attempt))
+    if not copies:
+        return failed
+    first = {event_id: received[0] for event_id, received in copies.items()}
+    # Sorted: two batches claiming some of the same rows lock them in the same order, so they cannot deadlock.
+    wanted = sorted((event_id, channel) for event_id, received in first.items() for channel in channels(received.event))
+    claimed = await _claim(uow, [(key, first[key[0]].attempt) for key in wanted])
+    for event_id, channel in wanted:
+        if (event_id, channel) not in claimed:
+            logger.info("event already delivered", extra={"event_id": str(event_id),
+                                                          "event_type": first[event_id].event.type, "channel": channel})
+    errors = await _fan_out(uow, [(first[event_id], channel) for event_id, channel in wanted
+                                  if (event_id, channel) in claimed])
+    if errors:
+        await uow.session.execute(delete(Delivery).where(tuple_(Delivery.event_id, Delivery.channel).in_(errors)))
+    await uow.commit()
+    for (event_id, _), error in errors.items():
+        for received in copies[event_id]:
+            message_id = str(received.record.get("messageId", ""))
+            if message_id not in failed:
+                failed[message_id] = error
+                await _back_off(received.record, received.attempt)
+    return failed
+
+
+async def _claim(uow: UnitOfWork, keys: list[tuple[Key, int]]) -> set[Key]:
+    """Insert the delivery rows that are not there yet; the keys this transaction now holds."""
+    if not keys:
+        return set()
+    rows = await uow.session.execute(
+        insert(Delivery).values([{"event_id": event_id, "channel": channel, "attempts": attempt}
+                                 for (event_id, channel), attempt in keys])
+        .on_conflict_do_nothing().returning(Delivery.event_id, Delivery.channel)
+    )
+    return {(event_id, channel) for event_id, channel in rows}
+
+
+async def _fan_out(uow: UnitOfWork, items: list[tuple[_Received, str]]) -> dict[Key, BaseException]:
+    """Send each claimed (event, channel); what failed, and why. Everything is read before the first message goes out
+    and written after the last: the channels then send side by side, without the session."""
+    errors: dict[Key, BaseException] = {}
+    if not items:
+        return errors
+    user_ids = {received.event.user_id for received, _ in items if received.event.user_id is not None}
+    choices = await preferences.choices(uow, user_ids)
+
+    by_channel: dict[str, list[QueuedEvent]] = {WEBHOOK: [], EMAIL: [], TELEGRAM: []}
+    for received, channel in items:
+        by_channel[channel].append(received.event)
+
+    def wanted(channel: preferences.Channel) -> list[QueuedEvent]:
+        """The channel's events whose users want them (the account's own mails go whatever the settings say)."""
+        kept = []
+        for event in by_channel[channel]:
+            if event.user_id is None or choices[event.user_id][channel] or event.type.startswith("account."):
+                kept.append(event)
+            else:
+                logger.info("the user turned %s notifications off", channel, extra={"event_id": str(event.id)})
+        return kept
+
+    titles = await _tour_titles(uow, by_channel[EMAIL] + by_channel[TELEGRAM])
+    bodies = {received.event.id: received.body for received, channel in items if channel == WEBHOOK}
+    attempts = {received.event.id: received.attempt for received, _ in items}
+    webhooks = wanted("webhook")
+    mails = await _compose_mails(uow, wanted("email"), titles, errors)
+    chats = await _chats(uow, wanted("telegram"))
+    gone: dict[uuid.UUID, Chat] = {}
+    await asyncio.gather(
+        _in_turn(WEBHOOK, [(event, functools.partial(_deliver_webhook, bodies[event.id], event, attempts[event.id]))
+                           for event in webhooks], errors),
+        _send_mails(mails, errors),
+        _in_turn(TELEGRAM, [(event, functools.partial(_deliver_telegram, event, chat, titles, gone))
+                            for event, chat in chats], errors),
+    )
+    if gone:
+        from shared.telegram import services as telegram
+
+        for user_id, chat in gone.items():
+            await telegram.unlink_chat(uow, user_id=user_id, chat=chat)
+    return errors
+
+
+async def _in_turn(channel: str, sends: list[tuple[QueuedEvent, Callable[[], Awaitable[None]]]],
+                   errors: dict[Key, BaseException]) -> None:
+    """One message after another; after a dependency's outage the rest are not tried against it."""
+    outage: BaseException | None = None
+    for event, send in sends:
+        if outage is not None:
+            errors[(event.id, channel)] = outage
             continue
         try:
-            if channel == WEBHOOK:
-                await _deliver_webhook(uow, body, event, attempt)
-            elif channel == EMAIL:
-                await _deliver_email(uow, event)
-            else:
-                await _deliver_telegram(uow, event)
-        except Exception:
-            await uow.rollback()
-            await _back_off(record, attempt)
-            raise
-        await uow.commit()
+            await send()
+        except Exception as exc:
+            errors[(event.id, channel)] = exc
+            outage = exc if outages.is_outage(exc) else None
 
 
-async def _deliver_webhook(uow: UnitOfWork, body: bytes, event: QueuedEvent, attempt: int) -> None:
+async def _tour_titles(uow: UnitOfWork, events: list[QueuedEvent]) -> dict[str, str]:
+    """{tour id: title} of the tours these events name, in one query."""
+    from shared.tours.models import Tour
+
+    ids: set[uuid.UUID] = set()
+    for event in events:
+        try:
+            ids.add(uuid.UUID(str(event.payload["tour_id"])))
+        except (KeyError, ValueError):
+            continue
+    if not ids:
+        return {}
+    return {str(tour_id): title for tour_id, title in await uow.session.execute(
+        select(Tour.id, Tour.title).where(Tour.id.in_(ids)))}
+
+
+async def _deliver_webhook(body: bytes, event: QueuedEvent, attempt: int) -> None:
     settings = get_settings()
-    if not await preferences.channel_enabled(uow, user_id=event.user_id, channel="webhook"):
-        logger.info("the user turned webhook notifications off", extra={"event_id": str(event.id)})
-    elif settings.webhook_url:
+    if settings.webhook_url:
         await _post(settings, settings.webhook_url, body, event, attempt)
     else:
         logger.info("WEBHOOK_URL is not set: the event is recorded as delivered, nothing was sent",
                     extra={"event_id": str(event.id), "event_type": event.type})
 
 
-async def _deliver_email(uow: UnitOfWork, event: QueuedEvent) -> None:
-    from shared.mail import messages, transports
+async def _compose_mails(uow: UnitOfWork, events: list[QueuedEvent], titles: dict[str, str],
+                         errors: dict[Key, BaseException]) -> list[tuple[QueuedEvent, Mail]]:
+    """The e-mails of these events (their users read in one query); a message that cannot be made is an error."""
+    if not events:
+        return []
+    from shared.mail import messages
 
-    # The account's own mails (verification, reset) are not notifications: they go whatever the settings say.
-    if not event.type.startswith("account.") and not await preferences.channel_enabled(
-            uow, user_id=event.user_id, channel="email"):
-        logger.info("the user turned e-mail notifications off", extra={"event_id": str(event.id)})
-        return
-    mail = await messages.compose(uow, event_type=event.type, user_id=event.user_id, payload=event.payload)
-    if mail is None:
-        logger.info("no e-mail for this event (no active user)",
-                    extra={"event_id": str(event.id), "event_type": event.type})
-        return
+    users = await messages.recipients(uow, {event.user_id for event in events if event.user_id is not None})
+    mails = []
+    for event in events:
+        try:
+            mail = messages.compose(event_type=event.type, user=users.get(event.user_id) if event.user_id else None,
+                                    payload=event.payload, tour_title=titles.get(str(event.payload.get("tour_id")), ""))
+        except Exception as exc:
+            errors[(event.id, EMAIL)] = exc
+            continue
+        if mail is None:
+            logger.info("no e-mail for this event (no active user)",
+                        extra={"event_id": str(event.id), "event_type": event.type})
+        else:
+            mails.append((event, mail))
+    return mails
+
+
+async def _send_mails(mails: list[tuple[QueuedEvent, Mail]], errors: dict[Key, BaseException]) -> None:
+    """`MAIL_CONCURRENCY` messages at a time; after an outage of the transport the rest are not tried."""
+    concurrency = asyncio.Semaphore(MAIL_CONCURRENCY)
+    outage: list[BaseException] = []
+
+    async def send(event: QueuedEvent, mail: Mail) -> None:
+        async with concurrency:
+            if outage:
+                errors[(event.id, EMAIL)] = outage[0]
+                return
+            try:
+                await _send_mail(mail)
+            except Exception as exc:
+                errors[(event.id, EMAIL)] = exc
+                if outages.is_outage(exc):
+                    outage.append(exc)
+                return
+        logger.info("e-mail sent", extra={"event_id": str(event.id), "event_type": event.type})
+
+    await asyncio.gather(*(send(event, mail) for event, mail in mails))
+
+
+async def _send_mail(mail: Mail) -> None:
+    from shared.mail import transports
+
     started = time.perf_counter()
     try:
         await asyncio.to_thread(transports.send, mail)
@@ -315,15 +475,41 @@ async def _deliver_email(uow: UnitOfWork, event: QueuedEvent) -> None:
         raise MailError(str(exc)) from exc
     finally:
         metrics.observe_integration("mail", get_settings().mail_backend, time.perf_counter() - started)
-    logger.info("e-mail sent", extra={"event_id": str(event.id), "event_type": event.type})
 
 
-async def _deliver_telegram(uow: UnitOfWork, event: QueuedEvent) -> None:
+async def _chats(uow: UnitOfWork, events: list[QueuedEvent]) -> list[tuple[QueuedEvent, Chat]]:
+    """The events to send to their users' linked chats (read in one query); the rest have nowhere to go."""
+    if not events:
+        return []
     from shared.telegram import services as telegram
 
-    sent = await telegram.notify(uow, event_type=event.type, user_id=event.user_id, payload=event.payload)
-    logger.info("telegram message sent" if sent else "no telegram message for this event",
-                extra={"event_id": str(event.id), "event_type": event.type})
+    chats = await telegram.linked_chats(uow, {event.user_id for event in events if event.user_id is not None})
+    found = []
+    for event in events:
+        chat = chats.get(event.user_id) if event.user_id is not None else None
+        if chat is None:
+            logger.info("no telegram message for this event",
+                        extra={"event_id": str(event.id), "event_type": event.type})
+        else:
+            found.append((event, chat))
+    return found
+
+
+async def _deliver_telegram(event: QueuedEvent, chat: Chat, titles: dict[str, str], gone: dict[uuid.UUID, Chat]
+                            ) -> None:
+    from shared.telegram import bot, services as telegram
+
+    assert event.user_id is not None  # a chat was found for the user
+    if event.user_id in gone:  # an earlier event of the batch found the chat gone: nothing more goes there
+        return
+    try:
+        await telegram.notify(chat, event_type=event.type, payload=event.payload,
+                              tour_title=titles.get(str(event.payload.get("tour_id")), ""))
+    except bot.ChatGoneError as exc:
+        logger.info("the chat is gone, unlinked: %s", exc, extra={"user_id": str(event.user_id)})
+        gone[event.user_id] = chat
+        return
+    logger.info("telegram message sent", extra={"event_id": str(event.id), "event_type": event.type})
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,6 @@ from shared.core.errors import NotFoundError
 from shared.core.orm import utcnow
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
-from shared.notifications import preferences
 from shared.telegram import bot, messages
 from shared.telegram.models import TelegramLink
 from shared.users import account_tokens
@@ -89,36 +89,32 @@ def _reply(chat_id: int, text: str) -> dict[str, Any]:
     return {"method": "sendMessage", "chat_id": chat_id, "text": text}
 
 
-async def notify(uow: UnitOfWork, *, event_type: str, user_id: uuid.UUID | None, payload: dict[str, Any]) -> bool:
-    """Send an event's text to its user's chat; False when there is nothing to send (no text for the event, no
-    linked chat, the channel turned off). A chat that is gone (bot blocked, chat deleted) is unlinked."""
-    if user_id is None or not messages.sends(event_type):
-        return False
-    if not await preferences.channel_enabled(uow, user_id=user_id, channel="telegram"):
-        return False
-    row = (await uow.session.execute(
-        select(TelegramLink.chat_id, User.locale).join(User, User.id == TelegramLink.user_id)
-        .where(TelegramLink.user_id == user_id, User.is_active)
-    )).one_or_none()
-    if row is None:
-        return False
-    chat_id, locale = row
-    text = messages.event_text(event_type, locale, payload, tour=await _tour_title(uow, payload.get("tour_id")))
-    try:
-        await bot.send_message(chat_id, text)
-    except bot.ChatGoneError as gone:
-        logger.info("the chat is gone, unlinked: %s", gone, extra={"user_id": str(user_id)})
-        await uow.session.execute(delete(TelegramLink).where(TelegramLink.user_id == user_id,
-                                                             TelegramLink.chat_id == chat_id))
-        return False
-    return True
+@dataclass(frozen=True)
+class Chat:
+    """Where a user's notifications go in Telegram, and in which language."""
+
+    chat_id: int
+    locale: str
 
 
-async def _tour_title(uow: UnitOfWork, tour_id: Any) -> str:
-    from shared.tours.models import Tour
+async def linked_chats(uow: UnitOfWork, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Chat]:
+    """The chats linked to these users' accounts (active ones), in one query."""
+    if not user_ids:
+        return {}
+    rows = await uow.session.execute(
+        select(TelegramLink.user_id, TelegramLink.chat_id, User.locale).join(User, User.id == TelegramLink.user_id)
+        .where(TelegramLink.user_id.in_(user_ids), User.is_active)
+    )
+    return {user_id: Chat(chat_id, locale) for user_id, chat_id, locale in rows}
 
-    try:
-        found = uuid.UUID(str(tour_id)) if tour_id else None
-    except ValueError:
-        return ""
-    return (await uow.session.scalar(select(Tour.title).where(Tour.id == found)) or "") if found else ""
+
+async def notify(chat: Chat, *, event_type: str, payload: dict[str, Any], tour_title: str) -> None:
+    """Send an event's text to a linked chat. Raises `bot.ChatGoneError` when the chat will never take it (the caller
+    unlinks it: `unlink_chat`), `bot.TelegramError` when it should be tried again later."""
+    await bot.send_message(chat.chat_id, messages.event_text(event_type, chat.locale, payload, tour=tour_title))
+
+
+async def unlink_chat(uow: UnitOfWork, *, user_id: uuid.UUID, chat: Chat) -> None:
+    """Forget a chat that is gone (bot blocked, chat deleted), unless the user linked another meanwhile."""
+    await uow.session.execute(delete(TelegramLink).where(TelegramLink.user_id == user_id,
+                                                         TelegramLink.chat_id == chat.chat_id))

@@ -28,6 +28,7 @@ from shared.core.orm import utcnow
 from shared.core.settings import reset_settings
 from shared.core.uow import UnitOfWork
 from shared.mail import captured
+from shared.mail.compose import Mail
 from shared.notifications import services
 from shared.notifications.models import Delivery
 from shared.users.models import User
@@ -112,6 +113,42 @@ async def test_account_e_mails_go_by_e_mail_only(uow: UnitOfWork) -> None:
     assert list(await uow.session.scalars(select(Delivery.channel).where(Delivery.event_id == event.id))) == ["email"]
 
 
+async def test_a_user_who_turned_e_mail_off_gets_no_booking_mail_but_still_the_accounts_own(uow: UnitOfWork) -> None:
+    from shared.notifications import preferences
+    from shared.users import account_mail
+    from shared.users.account_tokens import RESET_PASSWORD
+
+    user, booking = await _confirmed_booking(uow)
+    await preferences.change(uow, user_id=user.id, changes={"email": False})
+    record = _record("booking.confirmed", user.id, booking)
+    account_mail.issue(uow, user, RESET_PASSWORD)
+    await uow.commit()
+    reset = await uow.session.scalar(
+        select(OutboxEvent).where(OutboxEvent.user_id == user.id, OutboxEvent.type == "account.reset_password"))
+    assert reset is not None
+
+    assert await services.deliver_batch(uow, [record, _record(reset.type, user.id, reset.payload,
+                                                              event_id=reset.id)]) == {}
+
+    assert [mail["subject"] for mail in captured.messages()] == ["Reset your password"]
+    event_id = uuid.UUID(json.loads(record["body"])["id"])
+    assert await uow.session.get(Delivery, (event_id, "email")) is not None  # recorded, nothing sent
+
+
+def test_the_local_mailbox_keeps_the_newest_messages(mailbox: Path) -> None:
+    os.environ["MAIL_LOCAL_KEEP"] = "3"
+    reset_settings()
+    try:
+        for number in range(5):
+            captured.capture(Mail(to="ann@example.com", subject=f"Message {number}", text="text", html="<p>html</p>"))
+    finally:
+        del os.environ["MAIL_LOCAL_KEEP"]
+        reset_settings()
+
+    assert [item["subject"] for item in captured.messages()] == ["Message 4", "Message 3", "Message 2"]
+    assert len(list(mailbox.glob("*.json"))) == 3
+
+
 # -- SMTP -------------------------------------------------------------------------------------------------------
 
 
@@ -143,6 +180,13 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 class _Handler:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
+        self.refused: set[str] = set()  # mailboxes the server refuses, as a full one is
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if address in self.refused:
+            return "552 5.2.2 Mailbox full"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.inbox.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
@@ -150,12 +194,12 @@ class _Handler:
         return "250 OK"
 
 
-def _smtp_server(inbox: Inbox, certificate: tuple[Path, Path]) -> Any:
+def _smtp_server(inbox: Inbox, certificate: tuple[Path, Path], handler: _Handler | None = None) -> Any:
     from aiosmtpd.controller import Controller
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(certificate[0]), str(certificate[1]))
-    controller = Controller(_Handler(inbox), hostname="127.0.0.1", port=inbox.port, tls_context=context,
+    controller = Controller(handler or _Handler(inbox), hostname="127.0.0.1", port=inbox.port, tls_context=context,
                             require_starttls=True)
     controller.start()
     return controller
@@ -210,6 +254,41 @@ async def test_smtp_down_the_event_is_retried_and_delivered_once_when_it_is_back
         server.stop()
     assert len(inbox.messages) == 1
     delivery = await uow.session.get(Delivery, (event_id, "email"))
+    assert delivery is not None and delivery.attempts == 2
+
+
+async def test_a_refused_mail_in_a_batch_is_retried_alone_and_the_others_go_once(
+    uow: UnitOfWork, certificate: tuple[Path, Path],
+) -> None:
+    inbox = Inbox(_free_port())
+    handler = _Handler(inbox)
+    server = _smtp_server(inbox, certificate, handler)
+    try:
+        _use_smtp(inbox.port, certificate)
+        users, records = [], []
+        for _ in range(4):
+            user, booking = await _confirmed_booking(uow)
+            users.append((user.id, user.email))
+            records.append(_record("booking.confirmed", user.id, booking))
+        handler.refused.add(users[1][1])
+
+        failed = await services.deliver_batch(uow, records)
+
+        assert list(failed) == [records[1]["messageId"]]
+        assert isinstance(failed[records[1]["messageId"]], services.MailError)
+        assert sorted(message["To"] for message in inbox.messages) == sorted(
+            email for number, (_, email) in enumerate(users) if number != 1)
+        refused_event = uuid.UUID(json.loads(records[1]["body"])["id"])
+        assert await uow.session.get(Delivery, (refused_event, "email")) is None
+        assert await uow.session.get(Delivery, (refused_event, "webhook")) is not None
+
+        handler.refused.clear()  # the mailbox has room again; SQS brings the batch back (all of it, say)
+        assert await services.deliver_batch(uow, [{**record, "attributes": {"ApproximateReceiveCount": "2"}}
+                                                  for record in records]) == {}
+    finally:
+        server.stop()
+    assert sorted(message["To"] for message in inbox.messages) == sorted(email for _, email in users)
+    delivery = await uow.session.get(Delivery, (refused_event, "email"))
     assert delivery is not None and delivery.attempts == 2
 
 

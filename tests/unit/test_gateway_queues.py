@@ -45,3 +45,20 @@ def test_a_queue_url_set_by_hand_is_kept(sqs: Any) -> None:
     assert provide_queue_urls(TEMPLATE.queue_variables, lambda: sqs) == {}
     assert os.environ["NOTIFICATIONS_QUEUE_URL"] == "http://localstack:4566/000000000000/mine"
     assert "QueueUrls" not in sqs.list_queues()
+
+
+def test_the_embedded_moto_hands_out_the_messages_within_their_retention_period(sqs: Any) -> None:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    from local_gateway import embedded
+
+    embedded.speed_up_sqs_receive()  # what `serve` does before it starts moto
+    url = sqs.create_queue(QueueName="test-retention", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    for body in ("fresh", "stale"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    stale = sqs_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].queues["test-retention"]._messages[1]
+    setattr(stale, "sent_timestamp", int(stale.sent_timestamp or 0) - 61_000)  # sent 61 s ago: past its retention
+
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [message["Body"] for message in received] == ["fresh"]

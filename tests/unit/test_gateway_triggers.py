@@ -20,12 +20,15 @@ from local_gateway.triggers import QueuePoller, Scheduler
 received: list[tuple[str, dict[str, Any], str]] = []
 _received_lock = threading.Lock()
 failing_ids: set[str] = set()
+released = threading.Event()  # a `{"kind": "long"}` tick runs until this is set
 
 
 def tick(event: dict[str, Any], context: Any) -> None:
     """A sync scheduled job: records what it got and on which thread."""
     with _received_lock:
         received.append((context.function_name, event, threading.current_thread().name))
+    if event.get("kind") == "long":
+        released.wait(10)
 
 
 async def tick_async(event: dict[str, Any], context: Any) -> None:
@@ -152,6 +155,26 @@ async def test_a_failing_scheduled_run_does_not_stop_the_schedule(fake_template:
         await wait_for(lambda: len(attempts) >= 3)
     finally:
         await scheduler.stop()
+
+
+async def test_a_long_job_holds_up_its_own_function_only(fake_template: sam.Template) -> None:
+    from local_gateway import events
+
+    runtime = create_runtime("inprocess")
+    released.clear()
+    long_run = asyncio.create_task(runtime.invoke(fake_template.function("TickFunction"), {"kind": "long"}))
+    try:
+        await wait_for(lambda: calls("TickFunction"))
+        batch = events.sqs_event([events.sqs_record("ok", queue_arn="arn:aws:sqs:eu-west-1:123456789012:test-outbox",
+                                                    message_id="m-1")])
+        result = await asyncio.wait_for(runtime.invoke(fake_template.function("DeliverFunction"), batch), 5)
+        assert result == {"batchItemFailures": []} and not long_run.done()  # delivered while the tick still runs
+    finally:
+        released.set()
+        await long_run
+        await runtime.stop()
+    ((_, tick_thread),), ((_, deliver_thread),) = calls("TickFunction"), calls("DeliverFunction")
+    assert tick_thread.startswith("lambda-TickFunction") and deliver_thread.startswith("lambda-DeliverFunction")
 
 
 @pytest.fixture

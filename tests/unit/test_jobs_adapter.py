@@ -37,6 +37,14 @@ async def unit_picky(uow: UnitOfWork, record: dict[str, Any]) -> None:
         raise jobs.RetryLater("the receiver is down")
 
 
+async def unit_batch(uow: UnitOfWork, records: list[dict[str, Any]]) -> dict[str, BaseException]:
+    units.append(uow)
+    if any(record["body"] == "fire" for record in records):
+        raise RuntimeError("the database is on fire")
+    return {record["messageId"]: jobs.RetryLater("the receiver is down") for record in records
+            if record["body"] == "later"}
+
+
 def _in_a_thread(call: Callable[[], T]) -> T:
     """A thread with no event loop, as Lambda's runtime calls a handler."""
     with ThreadPoolExecutor(1) as thread:
@@ -114,4 +122,40 @@ def test_a_queue_consumer_reports_only_the_records_that_failed(capsys: pytest.Ca
 def test_an_empty_batch_is_a_success() -> None:
     handler = jobs.queue_handler(unit_picky)
 
+    assert _in_a_thread(lambda: handler({"Records": []}, LambdaContext())) == {"batchItemFailures": []}
+
+
+def _batch(*bodies: str) -> dict[str, Any]:
+    return events.sqs_event([events.sqs_record(body, queue_arn="arn:aws:sqs:eu-west-1:000000000000:q",
+                                               message_id=f"m-{number}") for number, body in enumerate(bodies, 1)])
+
+
+def test_a_batch_consumer_handles_the_batch_in_one_unit_of_work_and_reports_what_it_returns(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    handler = jobs.batch_queue_handler(unit_batch)
+    units.clear()
+
+    result = _in_a_thread(lambda: handler(_batch("good", "later", "good"), LambdaContext()))
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
+    assert len(units) == 1
+    assert _sample("tourbook_job_runs_total", {"function": "unit_batch", "outcome": "partial"}) == 1
+    assert _sample("tourbook_job_items_total", {"function": "unit_batch", "outcome": "ok"}) == 2
+    output = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line for line in output if line["msg"].startswith("record failed")] == [{
+        "level": "warning", "logger": "tourbook.jobs", "msg": "record failed: the receiver is down",
+        "function": "unit_batch", "message_id": "m-2"}]
+
+
+def test_a_batch_consumer_that_raises_fails_every_record_and_logs_it_once(capsys: pytest.CaptureFixture[str]) -> None:
+    handler = jobs.batch_queue_handler(unit_batch)
+
+    result = _in_a_thread(lambda: handler(_batch("good", "fire", "good"), LambdaContext()))
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": f"m-{number}"} for number in (1, 2, 3)]}
+    assert _sample("tourbook_job_runs_total", {"function": "unit_batch", "outcome": "error"}) == 1
+    output = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (failed,) = [line for line in output if "failed" in line["msg"] and line["msg"] != "job"]
+    assert failed["msg"] == "batch failed" and failed["level"] == "error" and failed["records"] == 3
+    assert "the database is on fire" in failed["traceback"]
     assert _in_a_thread(lambda: handler({"Records": []}, LambdaContext())) == {"batchItemFailures": []}
