@@ -4,13 +4,14 @@ import os
 import uuid
 
 from shared.core import cache
+from shared.core.cache_redis import RedisBackend
 from tests import services
 
 
 async def test_the_real_redis_backend_serves_values_and_counters() -> None:
     os.environ["REDIS_URL"] = services.redis_url()
     store = cache.get_cache()
-    assert isinstance(store.backend, cache.RedisBackend)
+    assert isinstance(store.backend, RedisBackend)
     key = f"test:{uuid.uuid4()}"
     await store.set(key, b"value", ttl=30)
     assert await store.get(key) == b"value"
@@ -26,7 +27,7 @@ async def test_the_real_redis_keeps_the_newest_version_even_after_a_script_flush
     store = cache.get_cache()
     key = f"test:{uuid.uuid4()}"
     await store.set_newer({key: (3, b"7")}, ttl=30)
-    assert isinstance(store.backend, cache.RedisBackend)
+    assert isinstance(store.backend, RedisBackend)
     await store.backend._client.script_flush()  # as after a Redis restart: the script is loaded again
     await store.set_newer({key: (2, b"9")}, ttl=30)
     assert await store.get(key) == b"3:7"
@@ -44,7 +45,7 @@ async def test_the_real_redis_reads_a_listing_in_one_script() -> None:
                           key + ":b": b"B"}, ttl=30)
     found = await store.get_listing([key + ":v"], key + ":page:", "")
     assert found.versions == [b"5"] and found.entries == [None, b"B"]
-    assert isinstance(store.backend, cache.RedisBackend)
+    assert isinstance(store.backend, RedisBackend)
     await store.backend._client.script_flush()  # as after a Redis restart: the script is loaded again
     assert (await store.get_listing([key + ":v"], key + ":page:", "")).entries == [None, b"B"]
     assert (await store.get_listing([], key + ":page:5", "")).entries == [None, b"B"]  # no versions

@@ -6,7 +6,9 @@ import fakeredis
 import pytest
 
 from shared.core import cache, metrics
-from shared.core.cache import Cache, MemoryBackend, RedisBackend
+from shared.core.cache import Cache
+from shared.core.cache_memory import MemoryBackend
+from shared.core.cache_redis import RedisBackend
 
 
 def _count(result: str) -> float:
