@@ -5,7 +5,7 @@ Three kinds of entries, for tours, departures, reviews and favourites alike:
 - a **version key** names the current generation of a family of pages (the catalogue, a tour's departures or
   reviews, a user's favourites); its value is a `stamp`. A page lives at `<name>:<version values>:<tail>`, so
   moving a version makes every page of the old one unreachable (they expire on their own).
-- a **page** is JSON built by one SQL statement; its `keys` (if any) name the entries a read composes it with,
+- a **page** is JSON built by one SQL statement, led by `keys` (if any), the entries a read composes it with,
   read in the same round trip as the versions and the page (`Cache.get_listing`).
 - an **entry** named by a page: a *card* (a tour as shown), written through after the commit that changes it
   and filled by reads only if absent; or a *count* (seats left), which carries the version of the row it was
@@ -99,5 +99,8 @@ def changed(uow: UnitOfWork, *, versions: Iterable[str] = (), counts: Counts | N
     uow.after_commit(write)
 
 
-def dump(value: Any) -> bytes:
+def dump(value: dict[str, Any]) -> bytes:
+    """A page as stored: JSON led by its `keys` (where the Redis backend's script finds them without decoding)."""
+    if "keys" in value:
+        value = {"keys": value["keys"], **value}
     return json.dumps(value, separators=(",", ":"), default=str).encode()
