@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ssl
 import urllib.parse
 from collections import deque
 from typing import Any
@@ -191,9 +190,13 @@ class RedisBackend:
 
     async def _connect(self) -> _Pipe:
         loop = asyncio.get_running_loop()
+        context = None
+        if self._tls:  # rediss:// (ElastiCache in transit encryption)
+            import ssl
+
+            context = ssl.create_default_context()
         async with asyncio.timeout(self._timeout):
-            _, pipe = await loop.create_connection(_Pipe, *self._address,
-                                                   ssl=ssl.create_default_context() if self._tls else None)
+            _, pipe = await loop.create_connection(_Pipe, *self._address, ssl=context)
             try:
                 for reply in await asyncio.gather(*pipe.send(self._hello), return_exceptions=True):
                     if isinstance(reply, BaseException):
