@@ -104,7 +104,7 @@ class RedisBackend:
             self._hello.append(("SELECT", int(parts.path.strip("/"))))
         self._timeout = timeout
         self._pipe: _Pipe | None = None
-        self._connecting = asyncio.Lock()
+        self._connecting: asyncio.Future[_Pipe] | None = None
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
         return list(await self._ask1("MGET", *keys)) if keys else []
@@ -158,21 +158,20 @@ class RedisBackend:
         return await self._ask1("EVAL", script.body, len(keys), *keys, *args)  # loads it for the next EVALSHA
 
     async def _ask1(self, *command: str | bytes | int) -> Any:
-        pipe = await self._connected()
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await pipe.send([command])[0]
-        except TimeoutError:
-            pipe.close()  # replies may still come, out of step with nobody: start afresh
-            raise
+        return (await self._ask([command]))[0]
 
     async def _ask(self, commands: list[Command]) -> list[Any]:
-        pipe = await self._connected()
+        """The replies, within the timeout (connecting included); a timed-out connection is dropped."""
+        pipe = None
         try:
             async with asyncio.timeout(self._timeout):
-                replies = await asyncio.gather(*pipe.send(commands), return_exceptions=True)
+                pipe = await self._connected()
+                waiters = pipe.send(commands)
+                replies = [await waiters[0]] if len(waiters) == 1 else await asyncio.gather(
+                    *waiters, return_exceptions=True)
         except TimeoutError:
-            pipe.close()
+            if pipe is not None:
+                pipe.close()  # replies may still come, out of step with nobody: start afresh
             raise
         for reply in replies:
             if isinstance(reply, BaseException):
@@ -180,13 +179,14 @@ class RedisBackend:
         return replies
 
     async def _connected(self) -> _Pipe:
+        """The open connection, or the one being made: calls that arrive meanwhile wait for the same attempt."""
         pipe = self._pipe
         if pipe is not None and pipe.open:
             return pipe
-        async with self._connecting:
-            if self._pipe is None or not self._pipe.open:
-                self._pipe = await self._connect()
-            return self._pipe
+        if self._connecting is None or self._connecting.done():
+            self._connecting = asyncio.ensure_future(self._connect())
+            self._connecting.add_done_callback(lambda attempt: attempt.cancelled() or attempt.exception())
+        return await asyncio.shield(self._connecting)
 
     async def _connect(self) -> _Pipe:
         loop = asyncio.get_running_loop()
@@ -204,6 +204,7 @@ class RedisBackend:
             except BaseException:
                 pipe.close()
                 raise
+        self._pipe = pipe
         return pipe
 
 
