@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="gateway: seconds per wrk run (default 10)")
     parser.add_argument("--booking-seconds", type=int, default=20,
                         help="bookings: seconds per throughput run and per pgbench run (default 20)")
-    parser.add_argument("--catalogue-sizes", default="10000,100000",
-                        help="catalogue: tour counts, comma-separated (default 10000,100000)")
+    parser.add_argument("--catalogue-sizes", default="100000,1000000",
+                        help="catalogue: tour counts, comma-separated (default 100000,1000000)")
     parser.add_argument("--cache", action="append", choices=("memory", "redis"),
                         help="throughput: cache of the servers, repeatable (default memory)")
     parser.add_argument("--mail-seconds", type=int, default=60,

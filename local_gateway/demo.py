@@ -170,9 +170,9 @@ async def load_demo_data(uow: UnitOfWork, *, today: dt.date | None = None) -> No
     await uow.session.execute(insert(Tour).values(tours).on_conflict_do_nothing())
     await uow.session.execute(insert(Departure).values(departures).on_conflict_do_nothing())
     await _reviews(uow, [tour["id"] for tour in tours], now)
-    await uow.commit()
     for tour in tours:
-        await readmodel.tour_changed(uow, tour["id"], departures=True)
+        readmodel.changing(uow, tour["id"], departures=True)
+    await uow.commit()
 
 
 async def _reviews(uow: UnitOfWork, tour_ids: list[uuid.UUID], now: dt.datetime) -> None:
@@ -223,8 +223,8 @@ async def load_demo_images(uow: UnitOfWork) -> int:
         await uow.session.execute(insert(TourImage).values(
             id=image_id, tour_id=tour_id, key=key, content_type="image/jpeg", status="attached", thumbnails=made,
         ).on_conflict_do_update(index_elements=[TourImage.id], set_={"thumbnails": made}))
+        readmodel.changing(uow, tour_id)
         await uow.commit()
-        await readmodel.tour_changed(uow, tour_id)
         put += 1
     return put
 

@@ -21,6 +21,6 @@ async def close_account(uow: UnitOfWork, *, user: User) -> None:
     released = await changes.release(uow, future, "cancelled", "booking.cancelled",
                                      refund=lambda held: refunds.by_policy(held, held.total_cents))
     offered = await waitlist.offer_freed(uow, released.left)
+    seats.changing(uow, released.left | offered)
     await closing.delete_me(uow, user=user)  # commits
-    await seats.seats_changed(released.left | offered)
     await refunds.settle(uow, released.refunds)

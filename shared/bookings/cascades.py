@@ -33,8 +33,7 @@ async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
     departure.status = "cancelled"
     await uow.session.execute(delete(WaitlistEntry).where(WaitlistEntry.departure_id == departure_id,
                                                           WaitlistEntry.status == "waiting"))
+    readmodel.changing(uow, departure.tour_id, departures=True)
+    seats.changing(uow, released.left or {departure_id: seats.Seats(departure.seats_left, departure.seats_version)})
     await uow.commit()
-    await readmodel.tour_changed(uow, departure.tour_id, departures=True)
-    await seats.seats_changed(released.left or {departure_id: seats.Seats(departure.seats_left,
-                                                                          departure.seats_version)})
     await refunds.settle(uow, released.refunds)

@@ -41,7 +41,7 @@ def record(uow: UnitOfWork, type: str, booking: Booking) -> None:
 
 
 class Released(NamedTuple):
-    left: dict[uuid.UUID, Seats]  # the new seats left per departure, for `seats.seats_changed` once committed
+    left: dict[uuid.UUID, Seats]  # the new seats left per departure, for `seats.changing`
     refunds: list[Refund]  # owed with the change, for `refunds.settle` once committed
 
 

@@ -93,9 +93,8 @@ async def change_booking(
         booking.updated_at = utcnow()
         changes.record(uow, "booking.changed", booking)
     await idempotency.complete(uow, claim, status=200, body=services.body(booking))
+    seats.changing(uow, left)
     await uow.commit()
-    if left:
-        await seats.seats_changed(left)
     await refunds.settle(uow, [owed])
     return booking
 

@@ -51,6 +51,6 @@ async def _run_job(uow: UnitOfWork, due: Select[uuid.UUID], was: str, becomes: s
             return done
         released = await changes.release(uow, batch, becomes, event)
         offered = await waitlist.offer_freed(uow, released.left) if offer else {}  # expired offers pass on
+        seats.changing(uow, released.left | offered)
         await uow.commit()
-        await seats.seats_changed(released.left | offered)
         done += len(batch)

@@ -132,13 +132,14 @@ async def create_booking(
                    "claim_body": shown.model_dump_json().encode()}
     # The conditional UPDATE re-checks everything the offer was read with; if it matches nothing, the
     # statement inserts nothing either.
-    taken = await uow.commit_alone(statements.book if claim is None else statements.book_and_store, params)
+    taken = await uow.commit_alone(
+        statements.book if claim is None else statements.book_and_store, params,
+        then=lambda row: seats.changing(uow, {data.departure_id: Seats(row.seats_left, row.seats_version)}))
     if taken is None:
         await refuse(uow, data.departure_id, today=now.date())
     if claim is not None:
         claim.completed = True
     changes.counted(booking)
-    await seats.seats_changed({data.departure_id: Seats(taken.seats_left, taken.seats_version)})
     await outbox.dispatch(uow, [event_id])
     return booking
 
@@ -237,8 +238,8 @@ async def cancel_booking(uow: UnitOfWork, *, caller: User, booking_id: uuid.UUID
         refund=refunds.in_full if by_admin else lambda held: refunds.by_policy(held, held.total_cents),
     )
     offered = await waitlist.offer_freed(uow, released.left)
+    seats.changing(uow, released.left | offered)
     await uow.commit()
-    await seats.seats_changed(released.left | offered)
     await refunds.settle(uow, released.refunds)
     return booking
 

@@ -1,21 +1,21 @@
-"""Cache: Redis when REDIS_URL is set, else one in-process store; a Redis failure is a miss."""
+"""The cache facade: Redis when REDIS_URL is set, else one in-process store; a Redis failure is a miss.
+
+The two backends are `cache_memory.MemoryBackend` and `cache_redis.RedisBackend` (imported only when REDIS_URL
+is set); what is cached on the read path, and why it is never stale, is `shared.core.readcache`.
+"""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from shared.core import metrics
+from shared.core.cache_memory import Found, MemoryBackend
 from shared.core.settings import get_settings
-
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
 
 logger = logging.getLogger("tourbook.cache")
 T = TypeVar("T")
@@ -31,7 +31,7 @@ class Listing(NamedTuple):
 
 class Backend(Protocol):
     async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
-    async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing: ...
+    async def get_listing(self, versions: list[str], head: str, tail: str) -> Found: ...
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]: ...
     async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes],
                         also_ttl: int) -> None: ...
@@ -40,147 +40,7 @@ class Backend(Protocol):
     async def incr(self, key: str, ttl: int) -> tuple[int, int]: ...
     async def peek(self, key: str) -> tuple[int, int]: ...
     async def ping(self) -> None: ...
-
-
-class MemoryBackend:
-    """A bounded, thread-safe TTL store shared by every event loop of the process."""
-
-    def __init__(self, max_entries: int = 50_000) -> None:
-        self._data: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
-
-    def _live(self, key: str, now: float) -> tuple[bytes, float] | None:
-        entry = self._data.get(key)
-        if entry is not None and entry[1] <= now:
-            del self._data[key]
-            return None
-        return entry
-
-    async def get_many(self, keys: list[str]) -> list[bytes | None]:
-        now = time.monotonic()
-        with self._lock:
-            entries = [self._live(key, now) for key in keys]
-        return [entry[0] if entry is not None else None for entry in entries]
-
-    async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing:
-        now = time.monotonic()
-        with self._lock:
-            held = [self._value(key, now) for key in versions]
-            if None in held:
-                return Listing(held, None, [])
-            page = self._value(head + b":".join(held).decode() + tail, now)  # type: ignore[arg-type]
-            if page is None:
-                return Listing(held, None, [])
-            return Listing(held, page, [self._value(key, now) for key in json.loads(page).get("keys", ())])
-
-    def _value(self, key: str, now: float) -> bytes | None:
-        entry = self._live(key, now)
-        return entry[0] if entry is not None else None
-
-    async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
-        now = time.monotonic()
-        stored = []
-        with self._lock:
-            for key, value in values.items():
-                fresh = not only_new or self._live(key, now) is None
-                if fresh:
-                    self._store(key, value, now + ttl)
-                stored.append(fresh)
-        return stored
-
-    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes],
-                        also_ttl: int) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key, (version, value) in values.items():
-                entry = self._live(key, now)
-                if entry is None or _version(entry[0]) < version:
-                    self._store(key, b"%d:%s" % (version, value), now + ttl)
-            for key, value in also.items():
-                self._store(key, value, now + also_ttl)
-
-    async def delete(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._data.pop(key, None)
-
-    async def incr(self, key: str, ttl: int) -> tuple[int, int]:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._live(key, now)
-            count, expires = (int(entry[0]) + 1, entry[1]) if entry is not None else (1, now + ttl)
-            self._store(key, str(count).encode(), expires)
-        return count, max(1, round(expires - now))
-
-    async def peek(self, key: str) -> tuple[int, int]:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._live(key, now)
-        return (int(entry[0]), max(1, round(entry[1] - now))) if entry is not None else (0, 0)
-
-    async def ping(self) -> None:
-        return None
-
-    def _store(self, key: str, value: bytes, expires: float) -> None:
-        self._data[key] = (value, expires)
-        self._data.move_to_end(key)
-        while len(self._data) > self._max_entries:
-            self._data.popitem(last=False)
-
-
-class RedisBackend:
-    def __init__(self, client: Redis) -> None:
-        self._client = client
-        self._set_newer = client.register_script(_SET_NEWER)
-        self._get_listing = client.register_script(_GET_LISTING)
-
-    async def get_many(self, keys: list[str]) -> list[bytes | None]:
-        values = await self._client.mget(keys) if keys else []
-        return [value.encode() if isinstance(value, str) else value for value in values]
-
-    async def get_listing(self, versions: list[str], head: str, tail: str) -> Listing:
-        found = await self._get_listing(keys=versions, args=[head, tail])
-        return Listing(found[0], found[1] if len(found) > 1 else None, found[2] if len(found) > 2 else [])
-
-    async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key, value in values.items():
-                pipe.set(key, value, ex=ttl, nx=only_new)
-            return [bool(done) for done in await pipe.execute()]
-
-    async def set_newer(self, values: dict[str, tuple[int, bytes]], ttl: int, *, also: dict[str, bytes],
-                        also_ttl: int) -> None:
-        arguments: list[Any] = [len(values), ttl, also_ttl]
-        for version, value in values.values():
-            arguments += [version, value]
-        # EVALSHA (loaded again after a NOSCRIPT): every write in one round trip
-        await self._set_newer(keys=[*values, *also], args=[*arguments, *also.values()])
-
-    async def delete(self, *keys: str) -> None:
-        if keys:
-            await self._client.delete(*keys)
-
-    async def incr(self, key: str, ttl: int) -> tuple[int, int]:
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, ttl, nx=True)
-            pipe.ttl(key)
-            count, _, remaining = await pipe.execute()
-        return int(count), max(1, int(remaining))
-
-    async def peek(self, key: str) -> tuple[int, int]:
-        async with self._client.pipeline(transaction=False) as pipe:
-            pipe.get(key)
-            pipe.ttl(key)
-            count, remaining = await pipe.execute()
-        return (int(count), max(1, int(remaining))) if count is not None else (0, 0)
-
-    async def ping(self) -> None:
-        await self._client.ping()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
+    async def aclose(self) -> None: ...
 
 
 class Cache:
@@ -212,10 +72,11 @@ class Cache:
         other entries; they come back in that order. A missing version (never set, or evicted) stops the walk:
         the caller starts a new version and builds the page. Without versions, the page is `head + tail`.
         """
-        found = await self._call("get", self.backend.get_listing(versions, head, tail))
-        if not isinstance(found, Listing):
+        got = await self._call("get", self.backend.get_listing(versions, head, tail))
+        if got is _FAILED:
             metrics.count_cache("error", len(versions))
             return Listing([None] * len(versions), None, [])
+        found = Listing(*got)  # type: ignore[misc]
         values = [*found.versions, found.page, *found.entries]
         misses = values.count(None)
         metrics.count_cache("hit", len(values) - misses)
@@ -336,42 +197,6 @@ def versioned(raw: bytes) -> bytes:
     return raw.partition(b":")[2]
 
 
-def _version(raw: bytes) -> int:
-    head, _, _ = raw.partition(b":")
-    return int(head) if head.isdigit() else -1
-
-
-# KEYS: the versioned entries, then the plain ones; ARGV: their count, the two TTLs, a version and a value
-# per versioned entry, a value per plain one. Atomic: an entry is replaced only by a newer version.
-_SET_NEWER = """
-local n, ttl, also_ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-for i = 1, n do
-  local version = tonumber(ARGV[2 + 2 * i])
-  local current = redis.call('GET', KEYS[i])
-  local held = current and tonumber(string.match(current, '^(%d+):'))
-  if not held or held < version then
-    redis.call('SET', KEYS[i], ARGV[2 + 2 * i] .. ':' .. ARGV[3 + 2 * i], 'EX', ttl)
-  end
-end
-for j = n + 1, #KEYS do
-  redis.call('SET', KEYS[j], ARGV[3 + n + j], 'EX', also_ttl)
-end
-return 0
-"""
-# KEYS: version keys; ARGV: the page key's head and tail. Reads the versions, the page named by their
-# values and the entries the page lists under "keys" (not declared in KEYS: not for Redis Cluster).
-_GET_LISTING = """
-local versions = {}
-if #KEYS > 0 then versions = redis.call('MGET', unpack(KEYS)) end
-for i = 1, #KEYS do
-  if not versions[i] then return {versions} end
-end
-local page = redis.call('GET', ARGV[1] .. table.concat(versions, ':') .. ARGV[2])
-if not page then return {versions} end
-local keys = cjson.decode(page)['keys'] or {}
-if #keys == 0 then return {versions, page, {}} end
-return {versions, page, redis.call('MGET', unpack(keys))}
-"""
 _FAILED = object()
 _BREAKER_SECONDS = 2.0
 _LOCK_SECONDS = 5
@@ -405,23 +230,16 @@ def _create_cache() -> Cache:
     settings = get_settings()
     if not settings.redis_url:
         return Cache(_process_store())
-    from redis.asyncio import Redis
-    from redis.backoff import NoBackoff
-    from redis.asyncio.retry import Retry
+    from shared.core import cache_redis
 
-    timeout = settings.cache_timeout_seconds
-    client = Redis.from_url(
-        settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),  # a failed call is a miss; retrying would only add latency
-    )
-    return Cache(RedisBackend(client), fallback=_process_store())
+    return Cache(cache_redis.connect(settings.redis_url, settings.cache_timeout_seconds), fallback=_process_store())
 
 
 async def close() -> None:
     """Close the running loop's Redis client (the end of an execution environment)."""
     with _lock:
         cache = _caches.pop(asyncio.get_running_loop(), None)
-    if cache is not None and isinstance(cache.backend, RedisBackend):
+    if cache is not None:
         await cache.backend.aclose()
 
 

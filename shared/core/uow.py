@@ -47,11 +47,13 @@ class UnitOfWork:
         for hook in hooks:
             await hook()
 
-    async def commit_alone(self, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+    async def commit_alone(self, statement: Executable, params: dict[str, Any], *,
+                           then: Callable[[Row[Any]], None] | None = None) -> Row[Any] | None:
         """Commit what is pending, then run `statement` as a transaction of its own and return its first row.
 
         The statement commits as it runs (autocommit), so the row locks it takes last while PostgreSQL runs
-        it, not across round trips to this process: for writes to a hot row. After-commit hooks run after it.
+        it, not across round trips to this process: for writes to a hot row. `then` registers the after-commit
+        hooks that need its row (called only when there is one); they run once it has committed.
         """
         from shared.core import db
 
@@ -61,6 +63,8 @@ class UnitOfWork:
         else:
             connection = await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             row = (await connection.execute(statement, params)).first()
+        if row is not None and then is not None:
+            then(row)
         if self._reads_alone and self._session is not None:  # what follows (the hooks too) runs in transactions
             self._reads_alone = False
             session, self._session = self._session, None

@@ -1,20 +1,20 @@
 """Favourites: the tours a user keeps for later, newest first.
 
-A user's pages are cached under `favourites:version:<user id>` (moved after every committed change of
-that user's favourites), as lists of tour ids; the tours themselves come from the catalogue's cached
-cards with live seat counts, so a tour edited, unpublished or archived later shows as it is now (one
-that is no longer public is left out of the page).
+A user's pages are cached under `favourites:version:<user id>` (`shared.core.readcache`; moved once every
+change of that user's favourites has committed), as lists of tour ids naming the catalogue's cards, read with
+the page in one round trip; seats are live, so a tour edited, unpublished or archived later shows as it is now
+(one that is no longer public is left out of the page).
 """
 from __future__ import annotations
 
-import json
 import uuid
+from typing import Any
 
 from pydantic import AwareDatetime
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.core.cache import get_cache
+from shared.core import readcache
 from shared.core.schemas import Page, PageQuery, decode_cursor, encode_cursor
 from shared.core.uow import UnitOfWork
 from shared.favourites.models import Favourite
@@ -22,10 +22,9 @@ from shared.tours import readmodel
 from shared.tours import services as tour_services
 from shared.tours.models import Tour
 from shared.tours import schemas as tour_schemas
-from shared.tours.seats import VERSION_TTL, stamp
+from shared.tours.cards import card_key, today
 from shared.users.models import User
 
-PAGE_TTL = 300
 ORDER = "favourites:-created_at"
 
 
@@ -46,10 +45,9 @@ async def remove_favourite(uow: UnitOfWork, *, user: User, tour_id: uuid.UUID) -
 
 async def list_favourites(uow: UnitOfWork, *, user: User, query: PageQuery) -> tour_schemas.TourPage:
     """The caller's favourite tours, the latest kept first; cached until the caller's favourites change."""
-    cache = get_cache()
-    key = f"favourites:{user.id}:{await _version(user.id)}:{query.limit}:{query.cursor or ''}"
+    day = today()
 
-    async def build() -> bytes:
+    async def build() -> dict[str, Any]:
         statement = (
             select(Favourite.tour_id, Favourite.created_at).join(Tour, Tour.id == Favourite.tour_id)
             .where(Favourite.user_id == user.id, Tour.is_published)
@@ -62,31 +60,20 @@ async def list_favourites(uow: UnitOfWork, *, user: User, query: PageQuery) -> t
         )).all()
         last = rows[query.limit - 1] if len(rows) > query.limit else None
         next_cursor = encode_cursor(ORDER, [last.created_at, last.tour_id]) if last else None
-        return json.dumps({"ids": [str(row.tour_id) for row in rows[: query.limit]],
-                           "next_cursor": next_cursor}).encode()
+        return {"ids": [str(row.tour_id) for row in rows[: query.limit]], "next_cursor": next_cursor,
+                "keys": [card_key(row.tour_id, day) for row in rows[: query.limit]]}
 
-    page = json.loads(await cache.get_or_build(key, PAGE_TTL, build))
+    page, cached = await readcache.page([_version_key(user.id)], f"favourites:{user.id}",
+                                        f"{day}:{query.limit}:{query.cursor or ''}", build)
     ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
-    tours = await readmodel.read_tours(uow, ids)
+    tours = await readmodel.read_tours(uow, ids, cached=cached)
     items = [tours[tour_id] for tour_id in ids if tour_id in tours and tours[tour_id].is_published]
     return Page(items=items, next_cursor=page["next_cursor"])
 
 
 async def _commit(uow: UnitOfWork, user_id: uuid.UUID) -> None:
-    async def changed() -> None:
-        await get_cache().set(_version_key(user_id), stamp(), VERSION_TTL)
-
-    uow.after_commit(changed)
+    readcache.changed(uow, versions=[_version_key(user_id)])
     await uow.commit()
-
-
-async def _version(user_id: uuid.UUID) -> str:
-    cache = get_cache()
-    value = await cache.get(_version_key(user_id))
-    if value is None:
-        await cache.add(_version_key(user_id), stamp(), VERSION_TTL)
-        value = await cache.get(_version_key(user_id))
-    return value.decode() if value is not None else "uncached"
 
 
 def _version_key(user_id: uuid.UUID) -> str:

@@ -1,17 +1,18 @@
-"""A tour's reviews as read: pages cached until a review of the tour changes.
+"""A tour's reviews as read: pages cached under the tour's reviews version (`shared.core.readcache`), which
+every change of its reviews moves.
 
 Apart from `services` so that listing reviews imports neither bookings nor the tours' read model (the
 page needs only reviews, their authors and whether the tour is public).
 """
 from __future__ import annotations
 
-import time
 import uuid
+from typing import Any
 
 from pydantic import AwareDatetime
 from sqlalchemy import select, tuple_
 
-from shared.core.cache import get_cache
+from shared.core import readcache
 from shared.core.schemas import Page, decode_cursor, encode_cursor
 from shared.core.uow import UnitOfWork
 from shared.reviews import schemas
@@ -19,8 +20,6 @@ from shared.reviews.models import Review
 from shared.tours import cards
 from shared.users.models import User
 
-PAGE_TTL = 300
-VERSION_TTL = 7 * 24 * 3600
 ANONYMOUS = "Deleted user"
 REVIEWS_ORDER = "reviews:-created_at"
 
@@ -28,15 +27,13 @@ REVIEWS_ORDER = "reviews:-created_at"
 async def list_reviews(uow: UnitOfWork, *, tour_id: uuid.UUID, query: schemas.ReviewsQuery) -> schemas.ReviewPage:
     """A published tour's reviews, newest first; cached until a review of the tour changes."""
     await cards.require_public(uow, tour_id)
-    cache = get_cache()
-    version = await _version(tour_id)
-    key = f"reviews:{tour_id}:{version}:{query.limit}:{query.cursor or ''}"
 
-    async def build() -> bytes:
-        page = await _page(uow, tour_id, query)
-        return page.model_dump_json().encode()
+    async def build() -> dict[str, Any]:
+        return (await _page(uow, tour_id, query)).model_dump(mode="json")
 
-    return schemas.ReviewPage.model_validate_json(await cache.get_or_build(key, PAGE_TTL, build))
+    page = await readcache.page([version_key(tour_id)], f"reviews:{tour_id}", f"{query.limit}:{query.cursor or ''}",
+                                build)
+    return schemas.ReviewPage.model_validate(page.body)
 
 
 def review_out(review: Review, author: User | None) -> schemas.ReviewOut:
@@ -63,13 +60,3 @@ async def _page(uow: UnitOfWork, tour_id: uuid.UUID, query: schemas.ReviewsQuery
         items=[review_out(review, author) for review, author in rows[: query.limit]],
         next_cursor=encode_cursor(REVIEWS_ORDER, [last.created_at, last.id]) if last else None,
     )
-
-
-async def _version(tour_id: uuid.UUID) -> str:
-    cache = get_cache()
-    key = version_key(tour_id)
-    value = await cache.get(key)
-    if value is None:
-        await cache.add(key, str(time.time_ns()).encode(), VERSION_TTL)
-        value = await cache.get(key)
-    return value.decode() if value is not None else "uncached"

@@ -1,13 +1,12 @@
 """Reviews: written by travellers of a completed trip, one per tour; the tour's rating stays exact."""
 from __future__ import annotations
 
-import time
 import uuid
 
 from sqlalchemy import Numeric, String, Uuid, case, column, func, select, table, update
 from sqlalchemy.exc import IntegrityError
 
-from shared.core.cache import get_cache
+from shared.core import readcache
 from shared.core.errors import ForbiddenError, NotFoundError
 from shared.core.uow import UnitOfWork
 from shared.reviews import readmodel, schemas
@@ -40,8 +39,8 @@ async def create_review(uow: UnitOfWork, *, user: User, tour_id: uuid.UUID, data
         await uow.rollback()
         raise AlreadyReviewedError("You have already reviewed this tour") from None
     await _count(uow, tour_id, rating=data.rating, delta=1)
+    _changing(uow, tour_id)
     await uow.commit()
-    await _changed(uow, tour_id)
     return review
 
 
@@ -54,8 +53,8 @@ async def delete_review(uow: UnitOfWork, *, caller: User, review_id: uuid.UUID) 
         raise ForbiddenError("Only the author or an admin may delete a review")
     await uow.session.delete(review)
     await _count(uow, review.tour_id, rating=review.rating, delta=-1)
+    _changing(uow, review.tour_id)
     await uow.commit()
-    await _changed(uow, review.tour_id)
 
 
 async def _count(uow: UnitOfWork, tour_id: uuid.UUID, *, rating: int, delta: int) -> None:
@@ -70,6 +69,6 @@ async def _count(uow: UnitOfWork, tour_id: uuid.UUID, *, rating: int, delta: int
     )
 
 
-async def _changed(uow: UnitOfWork, tour_id: uuid.UUID) -> None:
-    await get_cache().set(readmodel.version_key(tour_id), str(time.time_ns()).encode(), readmodel.VERSION_TTL)
-    await tour_readmodel.tour_changed(uow, tour_id)  # rating and reviews_count are on the tour
+def _changing(uow: UnitOfWork, tour_id: uuid.UUID) -> None:
+    readcache.changed(uow, versions=[readmodel.version_key(tour_id)])
+    tour_readmodel.changing(uow, tour_id)  # rating and reviews_count are on the tour

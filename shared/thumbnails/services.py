@@ -82,9 +82,9 @@ async def record(uow: UnitOfWork, *, key: str, thumbnails: dict[str, str]) -> No
         tour_id = await uow.session.scalar(
             update(TourImage).where(TourImage.key == key).values(thumbnails=thumbnails).returning(TourImage.tour_id)
         )
-        await uow.commit()
         if tour_id is not None:
-            await readmodel.tour_changed(uow, tour_id)
+            readmodel.changing(uow, tour_id)
+        await uow.commit()
         return
     await uow.session.execute(update(User).where(User.avatar_key == key).values(avatar_thumbnail_keys=thumbnails))
     await uow.commit()

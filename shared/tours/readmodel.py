@@ -1,30 +1,20 @@
-"""Tour and departure reads served from the cache when warm, with live seat counts.
-
-What is cached, and why it is never stale:
+"""Tour and departure reads served from the cache when warm, with live seat counts (`shared.core.readcache`).
 
 - `card:<id>:<today>` (`cards.py`) — a tour's *card*: its `TourOut` as JSON, with image and thumbnail keys where
-  the URLs go and the next departure's seat count of that moment, which every read replaces with the live one; led by
-  `keys`, the key of that live count, so that one round trip reads both (`_stored`). Written
-  through after every write that changes it and filled only-if-absent by reads, so a read that raced a
-  write can never put old data back.
-- `seats:<departure id>` — seats left as of the departure's `seats_version`, written through after
-  every change of capacity or seats taken (bookings do the same) and filled by reads, each only if
-  newer than what is there (`shared/tours/seats.py`).
-- `tours:page:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids, with
-  the keys of their cards and seat counts. Any tour or departure write moves the catalogue version;
-  pages filtered by date or seats (whose membership depends on seat counts) also carry the seats
-  version, which every seat change moves, and name each tour's first departure inside the window
-  (`inside`), which the page shows instead of the card's next departure.
-- `slug:<slug>` — the id of the tour with that slug (slugs never change; a tour that is gone has a tombstone
-  card, so the id leads nowhere).
-- `departures:page:<tour id>:<departures version>:<today>:<query hash>` — a page of departure rows
-  without seats, with the keys of their seat counts; every departure write of that tour moves its
-  version.
+  the URLs go and the next departure's seat count of that moment, which every read replaces with the live one;
+  led by `keys`, the key of that live count, so that one round trip reads both (`_stored`). A tour that is gone
+  leaves a tombstone card (`GONE`), so a read that raced the archive cannot bring it back.
+- `seats:<departure id>` — seats left, a count entry (`seats.py`).
+- `tours:page:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids with the keys of
+  their cards and seat counts. Every tour or departure write moves the catalogue version; pages filtered by date
+  or seats (whose membership depends on seat counts) also carry the seats version and name each tour's first
+  departure inside the window (`inside`), which the page shows instead of the card's next departure.
+- `slug:<slug>` — the id of the tour with that slug (slugs never change).
+- `departures:page:<tour id>:<departures version>:<today>:<query hash>` — a page of departure rows without
+  seats, with the keys of their seat counts; every departure write of that tour moves its version.
 
-A warm read therefore needs no SQL at all, and a warm page one cache round trip (`Cache.get_listing`:
-the versions, the page they name, its cards and seat counts); a cold one needs one statement. Dates
-are in the keys because "next departure" and "future" change at midnight UTC. Presigned image URLs are made at read
-time, never cached.
+A warm read needs no SQL and one cache round trip; a cold one, one statement. Dates are in the keys because
+"next departure" and "future" change at midnight UTC. Presigned image URLs are made at read time, never cached.
 """
 from __future__ import annotations
 
@@ -33,25 +23,23 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, select
 
-from shared.core.cache import Cache, get_cache
+from shared.core import readcache
+from shared.core.cache import get_cache
 from shared.core.uow import UnitOfWork
 from shared.tours import images, queries
 from shared.tours.cards import CARD_TTL, GONE, card_key, today
-from shared.tours import seats as seat_counts
-from shared.tours.seats import SEATS_VERSION, VERSION_TTL, Seats, seats_key, stamp
+from shared.tours.seats import SEATS_VERSION, Seats, counts, seats_key
 from shared.tours.models import Departure, Tour
 from shared.tours.schemas import AdminToursQuery, DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
 
-LIST_TTL = 300
 CATALOGUE_VERSION = "tours:version"
 SLUG = re.compile(r"[a-z0-9-]{1,240}")
 SLUG_TTL = 7 * 24 * 3600
-LIST_PREFIX = "tours:page:"
 
 
 def slug_key(slug: str) -> str:
@@ -64,32 +52,30 @@ def departures_version_key(tour_id: uuid.UUID) -> str:
 
 async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut], str | None]:
     """A page of published tours: when warm, one cache round trip; when cold, one SQL statement that warms it."""
-    cache, day = get_cache(), today()
-    versions = [CATALOGUE_VERSION, SEATS_VERSION] if query.has_window else [CATALOGUE_VERSION]
+    day, window = today(), query.has_window
     fetched: list[Row[Any]] = []
 
-    async def build() -> bytes:
+    async def build() -> dict[str, Any]:
         rows = list((await uow.session.execute(*queries.list_tours(query, day))).all())
         fetched.extend(rows[: query.limit])
-        next_cursor = (queries.tour_cursor(rows[query.limit - 1], query.sort, window=query.has_window)
-                       if len(rows) > query.limit else None)
-        ids = [str(row[0].id) for row in fetched]
-        shown = [_shown(row, query.has_window) for row in fetched]
+        shown = [_shown(row, window) for row in fetched]
         departures = [str(next_departure.id) for next_departure in shown if next_departure is not None]
-        keys = [card_key(tour_id, day) for tour_id in ids] + [seats_key(departure) for departure in departures]
-        page: dict[str, Any] = {"ids": ids, "departures": departures, "next_cursor": next_cursor, "keys": keys}
-        if query.has_window:  # each card's next departure is replaced by its first one inside the window
+        page: dict[str, Any] = {
+            "ids": [str(row[0].id) for row in fetched], "departures": departures,
+            "next_cursor": queries.tour_cursor(rows[query.limit - 1], query.sort, window=window)
+            if len(rows) > query.limit else None,
+            "keys": [card_key(row[0].id, day) for row in fetched] + [seats_key(d) for d in departures]}
+        if window:  # each card's next departure is replaced by its first one inside the window
             page["inside"] = [None if d is None else [str(d.id), d.starts_on.isoformat()] for d in shown]
-        return _dump(page)
+        return page
 
-    page, listed = await _listed(cache, versions, LIST_PREFIX, f":{day}:{_digest(query)}", build)
+    versions = [CATALOGUE_VERSION, SEATS_VERSION] if window else [CATALOGUE_VERSION]
+    page, listed = await readcache.page(versions, "tours:page", f"{day}:{_digest(query)}", build)
     if fetched:  # built just now: every card and seat count is in hand
-        cards = await _fill(cache, fetched, day)
-        if query.has_window:
-            await seat_counts.fill(cache, {row.inside_id: Seats(row.inside_seats_left, row.inside_seats_version)
-                                           for row in fetched if row.inside_id is not None})
-            for card, row in zip(cards, fetched):
-                card.next_departure = _shown(row, True)
+        cards = await _fill(fetched, day, {row.inside_id: Seats(row.inside_seats_left, row.inside_seats_version)
+                                           for row in fetched if window and row.inside_id is not None})
+        for card, row in zip(cards, fetched):
+            card.next_departure = _shown(row, window)
         return [_with_urls(card) for card in cards], page["next_cursor"]
     ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
     inside = None
@@ -109,16 +95,15 @@ async def read_tour(uow: UnitOfWork, key: str) -> TourOut | None:
         pass
     if not SLUG.fullmatch(key):
         return None
-    cache, day = get_cache(), today()
-    known = await cache.get(slug_key(key))
+    known = await get_cache().get(slug_key(key))
     if known is not None:
         tour_id = uuid.UUID(known.decode())
         return (await read_tours(uow, [tour_id])).get(tour_id)
-    rows = (await uow.session.execute(*queries.tour_by_slug(key, day))).all()
+    rows = (await uow.session.execute(*queries.tour_by_slug(key, today()))).all()
     if not rows:
         return None
-    await cache.set_many({slug_key(key): str(rows[0][0].id).encode()}, SLUG_TTL)
-    return _with_urls((await _fill(cache, rows, day))[0])
+    await get_cache().set_many({slug_key(key): str(rows[0][0].id).encode()}, SLUG_TTL)
+    return _with_urls((await _fill(rows, today()))[0])
 
 
 async def read_tours(
@@ -141,16 +126,16 @@ async def read_tours(
     tours = {tour_id: TourOut.model_validate_json(raw) for tour_id, raw in cards.items() if raw not in (None, GONE)}
     if alone:
         departures = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
-    known = {d: seat_counts.parse(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
+    known = {d: readcache.count(raw) for d, raw in zip(departures, raws[len(ids):]) if raw is not None}
     missing = [tour_id for tour_id in ids if cards.get(tour_id) is None]
     if missing:
         rows = (await uow.session.execute(*queries.tours_by_id(missing, day))).all()
-        tours.update({card.id: card for card in await _fill(cache, rows, day)})
+        tours.update({card.id: card for card in await _fill(rows, day)})
     if inside is not None:
         for tour_id, tour in tours.items():
             tour.next_departure = inside.get(tour_id)
     upcoming = [str(tour.next_departure.id) for tour in tours.values() if tour.next_departure is not None]
-    seats = known | await _seats(uow, cache, [d for d in upcoming if d not in known])
+    seats = known | await _seats(uow, [d for d in upcoming if d not in known])
     for tour in tours.values():
         if tour.next_departure is not None:
             tour.next_departure.seats_left = seats.get(str(tour.next_departure.id), 0)
@@ -161,21 +146,21 @@ async def read_tours(
 async def list_departures(uow: UnitOfWork, tour_id: uuid.UUID, query: DeparturesQuery) -> tuple[
         list[DepartureOut], str | None]:
     """A tour's departures: when warm, the page and its seat counts in one cache round trip."""
-    cache, day = get_cache(), today()
+    day = today()
 
-    async def build() -> bytes:
+    async def build() -> dict[str, Any]:
         tour = await uow.session.get(Tour, tour_id)
         departures = list(await uow.session.scalars(queries.list_departures(tour_id, query, day)))
         shown = departures[: query.limit]
-        await seat_counts.fill(cache, {d.id: Seats(d.seats_left, d.seats_version) for d in shown})
+        await readcache.fill(counts=counts({d.id: Seats(d.seats_left, d.seats_version) for d in shown}))
         next_cursor = queries.departure_cursor(departures[query.limit - 1]) if len(departures) > query.limit else None
         rows = [_departure_row(d, tour) for d in shown] if tour is not None else []
-        return _dump({"items": rows, "next_cursor": next_cursor, "keys": [seats_key(row["id"]) for row in rows]})
+        return {"items": rows, "next_cursor": next_cursor, "keys": [seats_key(row["id"]) for row in rows]}
 
-    page, listed = await _listed(cache, [departures_version_key(tour_id)], f"departures:page:{tour_id}:",
-                                 f":{day}:{_digest(query)}", build)
-    known = {row["id"]: seat_counts.parse(raw) for row, raw in zip(page["items"], listed or ()) if raw is not None}
-    seats = known | await _seats(uow, cache, [row["id"] for row in page["items"] if row["id"] not in known])
+    page, listed = await readcache.page([departures_version_key(tour_id)], f"departures:page:{tour_id}",
+                                        f"{day}:{_digest(query)}", build)
+    known = {row["id"]: readcache.count(raw) for row, raw in zip(page["items"], listed or ()) if raw is not None}
+    seats = known | await _seats(uow, [row["id"] for row in page["items"] if row["id"] not in known])
     items = [DepartureOut(**row, seats_left=seats.get(row["id"], 0)) for row in page["items"]]
     return items, page["next_cursor"]
 
@@ -187,46 +172,48 @@ async def list_admin_tours(uow: UnitOfWork, query: AdminToursQuery) -> tuple[lis
     return [_with_urls(_card(row)) for row in rows[: query.limit]], next_cursor
 
 
-async def tour_changed(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool = False) -> None:
-    """After a committed write: write the card through, and move the versions of the lists it is in."""
-    cache, day = get_cache(), today()
-    rows = (await uow.session.execute(*queries.tours_by_id([tour_id], day))).all()
-    # A tour that is gone (archived, deleted) leaves a tombstone: a read that raced the write and fills
-    # only-if-absent cannot put its card back.
-    await cache.set_many({card_key(tour_id, day): _stored(_card(rows[0])) if rows else GONE}, CARD_TTL)
-    now = stamp()
-    bumped = {CATALOGUE_VERSION: now} | ({departures_version_key(tour_id): now} if departures else {})
-    await cache.set_many(bumped, VERSION_TTL)
+def changing(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool = False) -> None:
+    """The tour (or, with `departures`, its departures) changes in this unit of work: once committed, its card
+    is written through and the catalogue's pages move (and its departures' pages).
+
+    A tour that is gone (archived, deleted) leaves a tombstone: a read that raced the write and fills
+    only-if-absent cannot put its card back.
+    """
+    async def card() -> dict[str, bytes]:
+        day = today()
+        rows = (await uow.session.execute(*queries.tours_by_id([tour_id], day))).all()
+        return {card_key(tour_id, day): _stored(_card(rows[0])) if rows else GONE}
+
+    readcache.changed(uow, cards=card, cards_ttl=CARD_TTL, versions=[CATALOGUE_VERSION] + (
+        [departures_version_key(tour_id)] if departures else []))
 
 
 def departure_out(departure: Departure, tour: Tour) -> DepartureOut:
     return DepartureOut(**_departure_row(departure, tour), seats_left=departure.seats_left)
 
 
-async def _seats(uow: UnitOfWork, cache: Cache, ids: list[str]) -> dict[str, int]:
-    seats: dict[str, int] = {}
+async def _seats(uow: UnitOfWork, ids: list[str]) -> dict[str, int]:
+    """Seats left of these departures: the cache's counts, the misses in one query (which fills them)."""
     if not ids:
-        return seats
-    for departure_id, left in zip(ids, await seat_counts.read(cache, ids)):
-        if left is not None:
-            seats[departure_id] = left
+        return {}
+    raws = await get_cache().get_many([seats_key(departure_id) for departure_id in ids])
+    seats = {departure_id: readcache.count(raw) for departure_id, raw in zip(ids, raws) if raw is not None}
     missing = [uuid.UUID(departure_id) for departure_id in ids if departure_id not in seats]
     if missing:
         rows = (await uow.session.execute(
             select(Departure.id, Departure.capacity - Departure.seats_taken, Departure.seats_version)
             .where(Departure.id.in_(missing))
         )).all()
-        await seat_counts.fill(cache, {departure_id: Seats(left, version) for departure_id, left, version in rows})
+        await readcache.fill(counts=counts({departure: Seats(left, version) for departure, left, version in rows}))
         seats.update({str(departure_id): int(left) for departure_id, left, _ in rows})
     return seats
 
 
-async def _fill(cache: Cache, rows: Sequence[Row[Any]], day: dt.date) -> list[TourOut]:
-    """Cache the cards and seat counts of rows just read; the cards, as stored (image keys, not URLs)."""
+async def _fill(rows: Sequence[Row[Any]], day: dt.date, more: dict[uuid.UUID, Seats] | None = None) -> list[TourOut]:
+    """Cache the cards and seat counts of rows just read (and `more` counts); the cards, as stored (image keys)."""
     cards = [_card(row) for row in rows]
-    await cache.set_many({card_key(card.id, day): _stored(card) for card in cards}, CARD_TTL, only_new=True)
-    await seat_counts.fill(cache, {row.id: Seats(row.seats_left, row.seats_version)
-                                   for row in rows if row.id is not None})
+    await readcache.fill(cards={card_key(card.id, day): _stored(card) for card in cards}, ttl=CARD_TTL, counts=counts(
+        {row.id: Seats(row.seats_left, row.seats_version) for row in rows if row.id is not None} | (more or {})))
     return cards
 
 
@@ -283,29 +270,6 @@ def _departure_row(departure: Departure, tour: Tour) -> dict[str, Any]:
     }
 
 
-async def _listed(cache: Cache, versions: list[str], head: str, tail: str,
-                  build: Callable[[], Awaitable[bytes]]) -> tuple[dict[str, Any], list[bytes | None] | None]:
-    """A page under its versions, and the entries it lists when it was warm (one round trip for both).
-
-    Cold, the page is built once (`Cache.get_or_build`) and the entries are None: whoever built it holds
-    them, and a page built by someone else names entries that are read on their own.
-    """
-    found = await cache.get_listing(versions, head, tail)
-    if found.page is not None:
-        return json.loads(found.page), found.entries
-    values = found.versions
-    missing = {key: stamp() for key, value in zip(versions, values) if value is None}
-    if missing:  # first use, or evicted: start a new version (entries of an older one are unreachable)
-        await cache.set_many(missing, VERSION_TTL, only_new=True)
-        values = await cache.get_many(versions)
-    held = ":".join((value or missing[key]).decode() for key, value in zip(versions, values))
-    return json.loads(await cache.get_or_build(head + held + tail, LIST_TTL, build)), None
-
-
 def _digest(query: ToursQuery | DeparturesQuery) -> str:
     canonical = json.dumps(query.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), default=str).encode()

@@ -168,10 +168,9 @@ async def delete_image(uow: UnitOfWork, *, tour_id: uuid.UUID, image_id: uuid.UU
 
 async def _commit(uow: UnitOfWork, tour_id: uuid.UUID, *, seats: dict[uuid.UUID, seat_counts.Seats] | None = None
                   ) -> None:
+    readmodel.changing(uow, tour_id, departures=seats is not None)
+    seat_counts.changing(uow, seats or {})
     await uow.commit()
-    await readmodel.tour_changed(uow, tour_id, departures=seats is not None)
-    if seats:
-        await seat_counts.seats_changed(seats)
 
 
 async def _tour_for_update(uow: UnitOfWork, tour_id: uuid.UUID) -> Tour:

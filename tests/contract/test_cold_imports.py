@@ -78,7 +78,7 @@ def _forbidden(name: str) -> set[str]:
     if name not in OAUTH_FUNCTIONS:
         forbidden.add("cryptography")
     if name in DOCS_FUNCTIONS:
-        forbidden |= {"sqlalchemy", "asyncpg", "redis", "jwt", "jinja2"}
+        forbidden |= {"sqlalchemy", "asyncpg", "redis", "hiredis", "jwt", "jinja2"}
     return forbidden
 
 

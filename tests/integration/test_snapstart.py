@@ -18,6 +18,7 @@ from sqlalchemy import text
 from functions.system import get_health
 from local_gateway import events
 from shared.core import cache, db, metrics, snapstart
+from shared.core.cache_redis import RedisBackend
 from shared.core.settings import reset_settings
 from tests import services
 from tests.support.invoke import LambdaContext
@@ -40,10 +41,11 @@ async def _identity() -> dict[str, Any]:
     engine = db.get_engine()
     async with engine.connect() as connection:
         backend = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-    client = cache.get_cache().backend._client  # type: ignore[attr-defined]
+    redis = cache.get_cache().backend
+    assert isinstance(redis, RedisBackend)
     return {
-        "engine": engine, "client": client, "postgres_backend": backend,
-        "redis_client": await client.client_id(), "instance": metrics.instance_id(), "random": random.random(),
+        "engine": engine, "client": redis, "postgres_backend": backend,
+        "redis_client": await redis.client_id(), "instance": metrics.instance_id(), "random": random.random(),
     }
 
 

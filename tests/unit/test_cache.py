@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import AsyncIterator
 
 import fakeredis
 import pytest
 
 from shared.core import cache, metrics
-from shared.core.cache import Cache, MemoryBackend, RedisBackend
+from shared.core.cache import Cache
+from shared.core.cache_memory import MemoryBackend
+from shared.core.cache_redis import RedisBackend
 
 
 def _count(result: str) -> float:
@@ -16,10 +20,19 @@ def _count(result: str) -> float:
 
 
 @pytest.fixture(params=["memory", "fakeredis"])
-def backend(request: pytest.FixtureRequest) -> cache.Backend:
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[cache.Backend]:
+    """The in-process store, or the Redis backend talking RESP to fakeredis (with Lua) over loopback TCP."""
     if request.param == "memory":
-        return MemoryBackend()
-    return RedisBackend(fakeredis.FakeAsyncRedis())
+        yield MemoryBackend()
+        return
+    server = fakeredis.TcpFakeServer(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    redis = RedisBackend(f"redis://127.0.0.1:{server.server_address[1]}/3", timeout=2.0)
+    yield redis
+    await redis.aclose()
+    server.shutdown()
+    server.server_close()
 
 
 async def test_values_round_trip_and_can_be_deleted(backend: cache.Backend) -> None:
@@ -227,3 +240,44 @@ async def test_a_cache_that_answers_again_is_used_at_once(monkeypatch: pytest.Mo
     monkeypatch.undo()
     assert await store.healthy()  # the health check always asks, and finds it back
     assert await store.get("k") == b"v"
+
+
+async def test_concurrent_calls_on_one_connection_each_get_their_own_answer(backend: cache.Backend) -> None:
+    store = Cache(backend)
+    await store.set_many({f"k{n}": b'{"n":%d}' % n for n in range(50)}, ttl=60)
+    values = await asyncio.gather(*(store.get(f"k{n}") for n in range(50)),
+                                  *(store.get_listing([], f"k{n}", "") for n in range(50)))
+    assert values[:50] == [b'{"n":%d}' % n for n in range(50)]
+    assert [found.page for found in values[50:]] == values[:50]  # type: ignore[union-attr]
+
+
+async def test_a_redis_that_never_answers_is_a_miss_not_a_stalled_request() -> None:
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)  # reads every command, answers none
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    store = Cache(RedisBackend(f"redis://127.0.0.1:{port}/0", timeout=0.05), fallback=MemoryBackend())
+    try:
+        assert await asyncio.gather(*(store.get(f"k{n}") for n in range(5))) == [None] * 5
+        assert await store.get_listing(["v"], "page:", "") == ([None], None, [])
+        assert (await store.incr("counter", ttl=30))[0] == 1  # counted in this process instead
+        assert not await store.healthy()
+    finally:
+        await store.backend.aclose()
+        server.close()
+
+
+async def test_a_dropped_connection_is_made_again_by_the_next_call() -> None:
+    server = fakeredis.TcpFakeServer(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    backend = RedisBackend(f"redis://127.0.0.1:{server.server_address[1]}/0", timeout=2.0)
+    try:
+        await backend.set_many({"k": b"v"}, ttl=60)
+        await backend.aclose()  # as when Redis restarts or a proxy closes an idle connection
+        assert await backend.get_many(["k"]) == [b"v"]
+    finally:
+        await backend.aclose()
+        server.shutdown()
+        server.server_close()
