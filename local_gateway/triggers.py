@@ -2,6 +2,7 @@
 S3 "Object Created" events of the uploads bucket (EventBridge rules)."""
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import logging
@@ -73,7 +74,7 @@ class Scheduler:
 SqsClientFactory = Callable[[], Any]
 
 
-class _Background:
+class _Background(abc.ABC):
     """A loop of the gateway's own (started and stopped with it) that pauses between rounds until stopped."""
 
     def __init__(self) -> None:
@@ -88,8 +89,9 @@ class _Background:
         if self._task is not None:
             await self._task
 
+    @abc.abstractmethod
     async def run(self) -> None:
-        raise NotImplementedError
+        """The loop itself: rounds with `_pause` between them until `stop`."""
 
     async def _pause(self, seconds: float) -> None:
         try:

@@ -54,12 +54,7 @@ def scheduled_handler(job: Job) -> LambdaHandler:
         _finish(name, context, started, cold_start, "ok", processed, 0, trigger="schedule")
         return {"function": name, "processed": processed}
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return _event_loop().run_until_complete(run(event, context))
-
-    handler.__name__ = handler.__qualname__ = name
-    handler.__doc__ = job.__doc__
-    return handler
+    return _lambda(name, job.__doc__, run)
 
 
 def event_handler(process: EventProcessor) -> LambdaHandler:
@@ -81,12 +76,7 @@ def event_handler(process: EventProcessor) -> LambdaHandler:
         _finish(name, context, started, cold_start, "ok", processed, 0, trigger="event")
         return {"function": name, "processed": processed}
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return _event_loop().run_until_complete(run(event, context))
-
-    handler.__name__ = handler.__qualname__ = name
-    handler.__doc__ = process.__doc__
-    return handler
+    return _lambda(name, process.__doc__, run)
 
 
 def queue_handler(process: RecordProcessor) -> LambdaHandler:
@@ -114,12 +104,7 @@ def queue_handler(process: RecordProcessor) -> LambdaHandler:
                 failures.append({"itemIdentifier": message_id})
         return _reported(name, context, started, cold_start, records, failures)
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return _event_loop().run_until_complete(run(event, context))
-
-    handler.__name__ = handler.__qualname__ = name
-    handler.__doc__ = process.__doc__
-    return handler
+    return _lambda(name, process.__doc__, run)
 
 
 def batch_queue_handler(process: BatchProcessor) -> LambdaHandler:
@@ -147,12 +132,7 @@ def batch_queue_handler(process: BatchProcessor) -> LambdaHandler:
                     if str(record.get("messageId", "")) in failed]
         return _reported(name, context, started, cold_start, records, failures)
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return _event_loop().run_until_complete(run(event, context))
-
-    handler.__name__ = handler.__qualname__ = name
-    handler.__doc__ = process.__doc__
-    return handler
+    return _lambda(name, process.__doc__, run)
 
 
 def _log_failure(name: str, message_id: str | None, exc: BaseException, *, records: int = 1) -> bool:
@@ -175,6 +155,18 @@ def _reported(name: str, context: Any, started: float, cold_start: bool, records
     outcome = "ok" if not failures else "partial" if len(failures) < len(records) else "error"
     _finish(name, context, started, cold_start, outcome, len(records) - len(failures), len(failures), trigger="sqs")
     return {"batchItemFailures": failures}
+
+
+def _lambda(name: str, doc: str | None, run: Callable[[dict[str, Any], Any], Awaitable[dict[str, Any]]]
+            ) -> LambdaHandler:
+    """Lambda's synchronous entry point for `run`, on the thread's kept loop, named after the job."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return _event_loop().run_until_complete(run(event, context))
+
+    handler.__name__ = handler.__qualname__ = name
+    handler.__doc__ = doc
+    return handler
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:
