@@ -181,7 +181,6 @@ def lambda_handler(
     `reads_alone=True`: the request's reads (the caller's row too) run without a transaction, for an endpoint whose
     one write is a statement of its own (`UnitOfWork.commit_alone`): two round trips fewer."""
     logs.configure()
-    snapstart.install()
     spec = _inspect(endpoint, auth=auth, status=status, response=response, accepts_form=accepts_form, raises=raises,
                     idempotent=idempotent, reads_alone=reads_alone)
     for model in (spec.body, spec.query, spec.path, spec.response):
@@ -191,6 +190,7 @@ def lambda_handler(
     app = Router(default=_Adapter(spec), redirect_slashes=False)
     handler = FunctionHandler(app, lifespan="off", text_mime_types=TEXT_TYPES)
     handler.spec = spec
+    snapstart.install()  # the end of init
     return handler
 
 

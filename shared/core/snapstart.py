@@ -14,6 +14,8 @@ import random
 from collections.abc import Callable
 from typing import TypeVar
 
+import shared
+
 logger = logging.getLogger(__name__)
 Build = TypeVar("Build", bound=Callable[[], object])
 _primers: list[Callable[[], object]] = []
@@ -27,8 +29,10 @@ def prime(build: Build) -> Build:
 
 
 def install() -> None:
-    """Register the hooks with the Lambda runtime when this environment initialises for a SnapStart snapshot."""
+    """Init is over (the handler is built): let the garbage collector run again (`shared.init_done`), and register
+    the hooks with the Lambda runtime when this environment initialises for a SnapStart snapshot."""
     global _installed
+    shared.init_done()
     if _installed or os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start":
         return
     from snapshot_restore_py import register_after_restore, register_before_snapshot

@@ -4,7 +4,7 @@ sys.path is what Lambda gives a function: its CodeUri folder (the task root), th
 (a copy of shared/ under python/) and the dependencies layer (links to the venv's copies of exactly
 the packages in layers/dependencies/requirements.txt), never the project root. A function whose folder has
 a requirements.txt of its own (its package carries those packages) has them too, linked the same way. No environment
-variable is set, so reading settings at import would show.
+variable is set but the function's name (as Lambda sets it), so reading settings at import would show.
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ import importlib, json, sys
 code_dirs, layer, dependencies, module_name = sys.argv[1:]
 sys.path[:0] = [*code_dirs.split("|"), layer, dependencies]
 module = importlib.import_module(module_name)
+import gc
+collecting, frozen, layer_at_init = gc.isenabled(), gc.get_freeze_count(), "shared" in sys.modules
 from shared.core import http, settings
 packages = sorted({name.partition(".")[0] for name in sys.modules})
 unresolved = []
@@ -56,6 +58,9 @@ print(json.dumps({
     "response": spec.response.__name__ if spec and spec.response else None,
     "pages": pages,
     "settings_read": settings.get_settings.cache_info().currsize,
+    "collecting": collecting,
+    "frozen": frozen,
+    "layer_at_init": layer_at_init,
     "packages": packages,
     "unresolved_foreign_keys": unresolved,
     "files": sorted({getattr(loaded, "__file__", None) or "" for loaded in list(sys.modules.values())}),
@@ -116,7 +121,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict
             # -I -S: no PYTHON* variables, no site (so no .pth putting the project root on sys.path).
             [sys.executable, "-I", "-S", "-B", "-c", PROBE,
              "|".join(str(path) for path in code_dirs), str(layers / "python"), str(dependencies), function.name],
-            cwd=layers, env={}, capture_output=True, text=True, timeout=120, check=False,
+            cwd=layers, env={"AWS_LAMBDA_FUNCTION_NAME": logical_id}, capture_output=True, text=True, timeout=120,
+            check=False,
         )
         if result.returncode != 0:
             return logical_id, {"error": result.stderr[-3000:]}
@@ -134,6 +140,24 @@ def test_handler_imports_alone_with_no_environment(logical_id: str, reports: dic
     if FUNCTIONS[logical_id].routes:
         assert report["is_function_handler"]
     assert report["settings_read"] == 0, "settings were read at import time"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_handler_ends_init_collecting_garbage_again(logical_id: str, reports: dict[str, dict[str, Any]]) -> None:
+    # Init runs without the cyclic collector (shared/__init__.py); a handler built by any other means than the
+    # factories would leave it off for the environment's life, and memory would only grow.
+    report = reports[logical_id]
+    assert "error" not in report, report.get("error")
+    assert report["collecting"]
+    if report["layer_at_init"]:  # (the migration function loads only Alembic, when invoked)
+        assert report["frozen"] > 10_000  # what init made is out of the collector's way
+
+
+def test_outside_lambda_importing_the_layer_leaves_the_collector_alone() -> None:
+    probe = "import gc, shared.core.http; print(gc.isenabled(), gc.get_freeze_count())"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={"PATH": os.environ.get("PATH", "")},
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["True", "0"]
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
