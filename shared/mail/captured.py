@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from shared.core.settings import get_settings
+from shared.mail.config import mail_settings
 from shared.mail.compose import Mail
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -31,7 +31,7 @@ def capture(mail: Mail) -> dict[str, Any]:
     partial = directory / f".{name}.partial"
     partial.write_text(json.dumps(item))
     partial.replace(directory / name)  # whole or not at all: a reader never sees half a message
-    names, keep = _names(directory, ordered=False), get_settings().mail_local_keep
+    names, keep = _names(directory, ordered=False), mail_settings().mail_local_keep
     if len(names) > keep:  # the oldest go
         for old in sorted(names)[:-keep]:
             (directory / old).unlink(missing_ok=True)
@@ -72,6 +72,6 @@ def clear() -> None:
 
 
 def _directory() -> Path:
-    directory = Path(get_settings().mail_local_dir)
+    directory = Path(mail_settings().mail_local_dir)
     os.makedirs(directory, exist_ok=True)
     return directory

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from shared.core.settings import get_settings
+from shared.users.config import account_settings
 from shared.core.uow import UnitOfWork
 from shared.mail.compose import Inline, Mail, render, templates
 from shared.users.models import User
@@ -37,7 +37,7 @@ def compose(*, event_type: str, user: User | None, payload: dict[str, Any], tour
     """The message to `user` (one of `recipients`), or None: no template for the event, or no one to send it to."""
     if not sends_mail(event_type) or user is None:
         return None
-    web = get_settings().public_web_url.rstrip("/")
+    web = account_settings().public_web_url.rstrip("/")
     context: dict[str, Any] = {"name": user.full_name or "", "email": user.email, "web": web, "event": payload}
     inline: tuple[Inline, ...] = ()
     if event_type in ACCOUNT_EVENTS:

@@ -11,8 +11,9 @@ import ssl
 import urllib.parse
 
 from shared.core import metrics
-from shared.core.settings import Settings, get_settings
+from shared.core.settings import get_settings
 from shared.mail.compose import Mail, to_mime
+from shared.mail.config import MailSettings, mail_settings
 
 
 class MailError(Exception):
@@ -28,9 +29,9 @@ def send(mail: Mail) -> None:
 
             captured.capture(mail)
         elif settings.mail_backend == "smtp":
-            _send_smtp(settings, mail)
+            _send_smtp(mail_settings(), mail, production=settings.environment == "production")
         else:
-            _send_ses(settings, mail)
+            _send_ses(mail_settings(), mail)
     except MailError:
         metrics.count_outgoing(settings.mail_backend, "error")
         raise
@@ -40,7 +41,7 @@ def send(mail: Mail) -> None:
     metrics.count_outgoing(settings.mail_backend, "ok")
 
 
-def _send_ses(settings: Settings, mail: Mail) -> None:
+def _send_ses(settings: MailSettings, mail: Mail) -> None:
     from shared.core import aws
 
     raw = to_mime(mail, settings.mail_from).as_bytes()
@@ -48,7 +49,7 @@ def _send_ses(settings: Settings, mail: Mail) -> None:
                            Content={"Raw": {"Data": raw}})
 
 
-def _send_smtp(settings: Settings, mail: Mail) -> None:
+def _send_smtp(settings: MailSettings, mail: Mail, *, production: bool) -> None:
     import smtplib
 
     if settings.smtp_url is None:
@@ -57,7 +58,7 @@ def _send_smtp(settings: Settings, mail: Mail) -> None:
     tls = urllib.parse.parse_qs(url.query).get("tls", ["starttls"])[0]
     if url.scheme not in ("smtp", "smtps") or not url.hostname or tls not in ("starttls", "none"):
         raise MailError("SMTP_URL must be smtp://host[:port][?tls=none] or smtps://host[:port]")
-    if tls == "none" and settings.environment == "production":
+    if tls == "none" and production:
         raise MailError("Plain SMTP (tls=none) is not used in production")
     context = ssl.create_default_context(cafile=settings.smtp_ca_file)
     timeout = settings.smtp_timeout_seconds

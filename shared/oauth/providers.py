@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.core import metrics
-from shared.core.settings import get_settings
+from shared.oauth.config import oauth_settings
 from shared.oauth.errors import SignInError
 
 logger = logging.getLogger("tourbook.oauth")
@@ -59,7 +59,7 @@ class Endpoints:
 def configured() -> dict[str, Provider]:
     """The providers with a client id, in the order `OAUTH_PROVIDERS` names them."""
     found: dict[str, Provider] = {}
-    for name in (part.strip().lower() for part in get_settings().oauth_providers.split(",")):
+    for name in (part.strip().lower() for part in oauth_settings().oauth_providers.split(",")):
         if not name:
             continue
         if not NAME.match(name):
@@ -160,7 +160,7 @@ async def get_json(url: str, *, max_age: float, refresh: bool = False) -> dict[s
 async def _request(url: str, *, data: bytes | None = None, headers: dict[str, str]) -> tuple[int, Any]:
     started = time.perf_counter()
     try:
-        status, body = await asyncio.to_thread(_fetch, url, data, headers, get_settings().oauth_timeout_seconds)
+        status, body = await asyncio.to_thread(_fetch, url, data, headers, oauth_settings().oauth_timeout_seconds)
     except (OSError, ValueError) as exc:  # refused, timed out, not HTTP
         metrics.count_outgoing("oauth", "error")
         logger.warning("provider unreachable: %s", exc.__class__.__name__)

@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.core.errors import NotFoundError, UnavailableError, ValidationError
 from shared.core.orm import utcnow
-from shared.core.settings import get_settings
+from shared.oauth.config import oauth_settings
+from shared.users.config import account_settings
 from shared.core.uow import UnitOfWork
 from shared.oauth import providers
 from shared.oauth.claims import Claims, from_id_token
@@ -53,7 +54,7 @@ def list_providers() -> list[providers.Provider]:
 
 
 def callback_url(provider: str) -> str:
-    return get_settings().public_web_url.rstrip("/") + CALLBACK_PATH.format(provider=provider)
+    return account_settings().public_web_url.rstrip("/") + CALLBACK_PATH.format(provider=provider)
 
 
 async def start_sign_in(uow: UnitOfWork, *, provider_name: str, redirect_uri: str,
@@ -157,7 +158,7 @@ def _allowed(redirect_uri: str) -> bool:
     if any(char in redirect_uri for char in "\\\r\n\t #") or urllib.parse.urlsplit(redirect_uri).scheme not in (
             "https", "http"):
         return False
-    for entry in (part.strip() for part in get_settings().oauth_redirect_allowlist.split(",")):
+    for entry in (part.strip() for part in oauth_settings().oauth_redirect_allowlist.split(",")):
         if entry and redirect_uri.startswith(entry):
             rest = redirect_uri[len(entry):]
             if entry.endswith(("/", "?")) or rest == "" or rest[0] in "/?":

@@ -3,7 +3,7 @@ sign-in routes; SameSite=Lax, since the provider's redirect back is a cross-site
 from __future__ import annotations
 
 from shared.core import http
-from shared.core.settings import get_settings
+from shared.users.config import account_settings
 
 COOKIE = "tb_oauth"
 PATH = "/v1/auth/oauth"
@@ -19,7 +19,7 @@ def redirect(request: http.Request, location: str, *, browser_secret: str | None
     may be signing in too)."""
     response = http.Response(status_code=302, headers={"location": location, "cache-control": "no-store",
                                                        "referrer-policy": "no-referrer"})
-    path, secure = request.base_path + PATH, get_settings().cookie_secure
+    path, secure = request.base_path + PATH, account_settings().cookie_secure
     if browser_secret is not None:
         response.set_cookie(COOKIE, browser_secret, max_age=MAX_AGE_SECONDS, path=path, secure=secure, httponly=True,
                             samesite="lax")

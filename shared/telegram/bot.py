@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 from shared.core import jobs, metrics
-from shared.core.settings import get_settings
+from shared.telegram.config import telegram_settings
 
 logger = logging.getLogger("tourbook.telegram")
 GONE_DESCRIPTIONS = ("chat not found", "bot was blocked", "user is deactivated", "bot was kicked",
@@ -26,7 +26,7 @@ class ChatGoneError(Exception):
 
 
 async def send_message(chat_id: int, text: str) -> None:
-    settings = get_settings()
+    settings = telegram_settings()
     if settings.telegram_bot_token is None:
         raise TelegramError("TELEGRAM_BOT_TOKEN is not set")
     url = f"{settings.telegram_api_url.rstrip('/')}/bot{settings.telegram_bot_token.get_secret_value()}/sendMessage"

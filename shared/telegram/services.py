@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from shared.core.errors import NotFoundError
 from shared.core.orm import utcnow
-from shared.core.settings import get_settings
+from shared.telegram.config import telegram_settings
 from shared.core.uow import UnitOfWork
 from shared.telegram import bot, messages
 from shared.telegram.models import TelegramLink
@@ -39,7 +39,7 @@ class LinkStarted:
 
 async def start_link(uow: UnitOfWork, *, user: User) -> LinkStarted:
     """A deep link that links the Telegram chat it is opened in to the caller's account (once, for 15 minutes)."""
-    settings = get_settings()
+    settings = telegram_settings()
     if not settings.telegram_bot_username or settings.telegram_bot_token is None:
         raise NotFoundError("Telegram is not configured on this server")
     token = account_tokens.new_token()

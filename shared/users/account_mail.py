@@ -19,7 +19,7 @@ from shared.core import outbox, passwords
 from shared.core.cache import get_cache
 from shared.core.errors import RateLimitedError
 from shared.core.orm import utcnow
-from shared.core.settings import get_settings
+from shared.users.config import account_settings
 from shared.core.uow import UnitOfWork
 from shared.users.account_tokens import RESET_PASSWORD, VERIFY_EMAIL, AccountToken, fingerprint, new_token, seal
 from shared.users.errors import InvalidTokenError
@@ -30,7 +30,7 @@ EVENTS = {VERIFY_EMAIL: "account.verify_email", RESET_PASSWORD: "account.reset_p
 
 def issue(uow: UnitOfWork, user: User, purpose: str) -> None:
     """Add a token and the event of its e-mail to the current transaction (the caller commits)."""
-    settings = get_settings()
+    settings = account_settings()
     ttl = settings.email_verification_ttl_seconds if purpose == VERIFY_EMAIL else settings.password_reset_ttl_seconds
     token, now = new_token(), utcnow()
     row = AccountToken(id=uuid.uuid4(), user_id=user.id, purpose=purpose, token_hash=fingerprint(token),
@@ -53,7 +53,7 @@ async def request_verification(uow: UnitOfWork, *, user: User) -> None:
         select(func.count()).where(AccountToken.user_id == user.id, AccountToken.purpose == VERIFY_EMAIL,
                                    AccountToken.created_at > hour_ago)
     )
-    if (sent or 0) >= get_settings().email_verification_max_per_hour:
+    if (sent or 0) >= account_settings().email_verification_max_per_hour:
         oldest = await uow.session.scalar(
             select(func.min(AccountToken.created_at)).where(
                 AccountToken.user_id == user.id, AccountToken.purpose == VERIFY_EMAIL,
@@ -77,7 +77,7 @@ async def verify_email(uow: UnitOfWork, *, token: str) -> User:
 async def request_password_reset(uow: UnitOfWork, *, email: str, ip: str) -> None:
     """E-mail a reset link if the address has an active account; the caller learns nothing either way."""
     started = time.monotonic()
-    settings = get_settings()
+    settings = account_settings()
     email = email.strip().lower()
     try:
         key = "rl:reset:" + hashlib.sha256(f"{email}|{ip}".encode()).hexdigest()

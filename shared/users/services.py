@@ -24,6 +24,7 @@ from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
 from shared.users import account_mail, closing, schemas
 from shared.users.account_tokens import VERIFY_EMAIL
+from shared.users.config import account_settings
 from shared.users.errors import AccountDisabledError, EmailTakenError, LastAdminError
 from shared.users.logins import LoginEvent, RefreshToken
 from shared.users.models import TokenFamily, User
@@ -31,7 +32,7 @@ from shared.users.models import TokenFamily, User
 
 async def register_user(uow: UnitOfWork, *, data: schemas.RegisterIn, ip: str) -> User:
     """Create an account with the `user` role."""
-    settings = get_settings()
+    settings = account_settings()
     count, retry_after = await get_cache().incr(f"rl:register:{ip}", settings.register_window_seconds)
     if count > settings.register_max_per_ip:
         raise RateLimitedError(retry_after, "Too many registrations from this address; try again later")
@@ -52,7 +53,7 @@ async def register_user(uow: UnitOfWork, *, data: schemas.RegisterIn, ip: str) -
 
 async def log_in(uow: UnitOfWork, *, email: str, password: str, ip: str, user_agent: str) -> schemas.TokensOut:
     """Check the password and open a new token family."""
-    settings = get_settings()
+    settings = account_settings()
     email = email.strip().lower()
     limit_key = "rl:login:" + hashlib.sha256(f"{email}|{ip}".encode()).hexdigest()
     failures, retry_after = await get_cache().peek(limit_key)
@@ -179,18 +180,17 @@ async def ensure_user(uow: UnitOfWork, *, email: str, password: str, role: str, 
 async def _issue_tokens(
     uow: UnitOfWork, user: User, *, family_id: uuid.UUID, now: dt.datetime | None = None
 ) -> schemas.TokensOut:
-    settings = get_settings()
     now = now or utcnow()
     refresh_token = tokens.new_refresh_token()
     uow.session.add(
         RefreshToken(
             family_id=family_id, token_hash=tokens.fingerprint(refresh_token),
-            expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+            expires_at=now + dt.timedelta(seconds=account_settings().refresh_token_ttl_seconds),
         )
     )
     access_token = tokens.issue_access_token(user_id=user.id, family_id=family_id, role=user.role, now=now)
     return schemas.TokensOut(
-        access_token=access_token, refresh_token=refresh_token, expires_in=settings.access_token_ttl_seconds
+        access_token=access_token, refresh_token=refresh_token, expires_in=get_settings().access_token_ttl_seconds
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared.core import http
 from shared.core.errors import ForbiddenError, UnauthorizedError
-from shared.core.settings import get_settings
+from shared.users.config import account_settings
 from shared.users import schemas
 
 COOKIE = "tb_refresh"
@@ -29,14 +29,14 @@ def started(request: http.Request, issued: schemas.TokensOut) -> http.Response:
     """The access token in the body, the refresh token in the cookie (never both in one place)."""
     body = schemas.SessionOut(access_token=issued.access_token, expires_in=issued.expires_in)
     response = http.json(body, headers={"cache-control": "no-store"})
-    response.set_cookie(COOKIE, issued.refresh_token, max_age=get_settings().refresh_token_ttl_seconds,
-                        path=_path(request), secure=get_settings().cookie_secure, httponly=True, samesite="strict")
+    response.set_cookie(COOKIE, issued.refresh_token, max_age=account_settings().refresh_token_ttl_seconds,
+                        path=_path(request), secure=account_settings().cookie_secure, httponly=True, samesite="strict")
     return response
 
 
 def ended(request: http.Request) -> http.Response:
     response = http.no_content()
-    response.delete_cookie(COOKIE, path=_path(request), secure=get_settings().cookie_secure, httponly=True,
+    response.delete_cookie(COOKIE, path=_path(request), secure=account_settings().cookie_secure, httponly=True,
                            samesite="strict")
     return response
 

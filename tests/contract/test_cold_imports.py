@@ -57,7 +57,7 @@ print(json.dumps({
     "is_function_handler": isinstance(module.handler, http.FunctionHandler),
     "response": spec.response.__name__ if spec and spec.response else None,
     "pages": pages,
-    "settings_read": settings.get_settings.cache_info().currsize,
+    "settings_read": settings.settings_read(),
     "collecting": collecting,
     "frozen": frozen,
     "layer_at_init": layer_at_init,
