@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from shared.core.uow import UnitOfWork
 from shared.reviews.models import Review
-from shared.tours import readmodel
+from shared.tours import tourcard
 from shared.tours.models import Departure, Tour
 from shared.users import services as user_services
 from shared.users.models import User
@@ -171,7 +171,7 @@ async def load_demo_data(uow: UnitOfWork, *, today: dt.date | None = None) -> No
     await uow.session.execute(insert(Departure).values(departures).on_conflict_do_nothing())
     await _reviews(uow, [tour["id"] for tour in tours], now)
     for tour in tours:
-        readmodel.changing(uow, tour["id"], departures=True)
+        tourcard.changing(uow, tour["id"], departures=True)
     await uow.commit()
 
 
@@ -223,7 +223,7 @@ async def load_demo_images(uow: UnitOfWork) -> int:
         await uow.session.execute(insert(TourImage).values(
             id=image_id, tour_id=tour_id, key=key, content_type="image/jpeg", status="attached", thumbnails=made,
         ).on_conflict_do_update(index_elements=[TourImage.id], set_={"thumbnails": made}))
-        readmodel.changing(uow, tour_id)
+        tourcard.changing(uow, tour_id)
         await uow.commit()
         put += 1
     return put

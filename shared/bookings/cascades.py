@@ -1,7 +1,7 @@
 """Cancelling a departure cancels its bookings.
 
-Apart from `services` because it also rewrites the catalogue's cached tour card, and the booking
-functions never need the catalogue's read model (cold start is paid per function).
+Apart from `services` because it also rewrites the catalogue's cached tour card (`tours.tourcard`), which the
+booking functions never need (cold start is paid per function).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from shared.bookings import changes, refunds
 from shared.bookings.models import HOLDING, Booking, WaitlistEntry
 from shared.core.errors import NotFoundError
 from shared.core.uow import UnitOfWork
-from shared.tours import readmodel, seats
+from shared.tours import seats, tourcard
 from shared.tours.models import Departure, Tour
 
 
@@ -33,7 +33,7 @@ async def cancel_departure(uow: UnitOfWork, *, departure_id: uuid.UUID) -> None:
     departure.status = "cancelled"
     await uow.session.execute(delete(WaitlistEntry).where(WaitlistEntry.departure_id == departure_id,
                                                           WaitlistEntry.status == "waiting"))
-    readmodel.changing(uow, departure.tour_id, departures=True)
+    tourcard.changing(uow, departure.tour_id, departures=True)
     seats.changing(uow, released.left or {departure_id: seats.Seats(departure.seats_left, departure.seats_version)})
     await uow.commit()
     await refunds.settle(uow, released.refunds)

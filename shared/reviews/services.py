@@ -13,7 +13,7 @@ from shared.reviews import readmodel, schemas
 from shared.reviews.errors import AlreadyReviewedError, ReviewNotAllowedError
 from shared.reviews.models import Review
 from shared.tours import cards
-from shared.tours import readmodel as tour_readmodel
+from shared.tours import tourcard
 from shared.tours.models import Tour
 from shared.users.models import User
 
@@ -71,4 +71,4 @@ async def _count(uow: UnitOfWork, tour_id: uuid.UUID, *, rating: int, delta: int
 
 def _changing(uow: UnitOfWork, tour_id: uuid.UUID) -> None:
     readcache.changed(uow, versions=[readmodel.version_key(tour_id)])
-    tour_readmodel.changing(uow, tour_id)  # rating and reviews_count are on the tour
+    tourcard.changing(uow, tour_id)  # rating and reviews_count are on the tour

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from shared.core import aws, uploads
 from shared.core.settings import get_settings
 from shared.core.uow import UnitOfWork
-from shared.tours import readmodel
+from shared.tours import tourcard
 from shared.tours.images import AVATAR_SIZES, TOUR_SIZES, TourImage, thumbnail_key
 from shared.users.models import User
 
@@ -83,7 +83,7 @@ async def record(uow: UnitOfWork, *, key: str, thumbnails: dict[str, str]) -> No
             update(TourImage).where(TourImage.key == key).values(thumbnails=thumbnails).returning(TourImage.tour_id)
         )
         if tour_id is not None:
-            readmodel.changing(uow, tour_id)
+            tourcard.changing(uow, tour_id)
         await uow.commit()
         return
     await uow.session.execute(update(User).where(User.avatar_key == key).values(avatar_thumbnail_keys=thumbnails))

@@ -5,7 +5,7 @@ import datetime as dt
 import functools
 import uuid
 from collections.abc import Sequence
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from pydantic import AwareDatetime, Field
 
@@ -21,7 +21,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from shared.core.schemas import PG_INT_MAX, decode_cursor, encode_cursor
 from shared.tours.images import TourImage
 from shared.tours.models import SEARCH_CONFIG, Departure, Tour
-from shared.tours.schemas import AdminToursQuery, DeparturesQuery, ToursQuery
+
+if TYPE_CHECKING:  # the tour schemas import the card, which imports these queries
+    from shared.tours.schemas import AdminToursQuery, DeparturesQuery, ToursQuery
 
 NO_DEPARTURE = dt.date(9999, 12, 31)  # tours without a next departure sort last by date
 DEPARTURES_ORDER = "departures:starts_on"

@@ -2,8 +2,9 @@
 
 - `card:<id>:<today>` (`cards.py`) — a tour's *card*: its `TourOut` as JSON, with image and thumbnail keys where
   the URLs go and the next departure's seat count of that moment, which every read replaces with the live one;
-  led by `keys`, the key of that live count, so that one round trip reads both (`_stored`). A tour that is gone
-  leaves a tombstone card (`GONE`), so a read that raced the archive cannot bring it back.
+  led by `keys`, the key of that live count, so that one round trip reads both (`tourcard.stored`). A tour that
+  is gone leaves a tombstone card (`GONE`), so a read that raced the archive cannot bring it back. Cards are
+  written through by `tourcard.changing` after every commit that changes a tour.
 - `seats:<departure id>` — seats left, a count entry (`seats.py`).
 - `tours:page:<catalogue version>[:<seats version>]:<today>:<query hash>` — a page of tour ids with the keys of
   their cards and seat counts. Every tour or departure write moves the catalogue version; pages filtered by date
@@ -31,23 +32,19 @@ from sqlalchemy import Row, select
 from shared.core import readcache
 from shared.core.cache import get_cache
 from shared.core.uow import UnitOfWork
-from shared.tours import images, queries
+from shared.tours import images, queries, tourcard
 from shared.tours.cards import CARD_TTL, GONE, card_key, today
 from shared.tours.seats import SEATS_VERSION, Seats, counts, seats_key
 from shared.tours.models import Departure, Tour
-from shared.tours.schemas import AdminToursQuery, DepartureOut, DeparturesQuery, NextDeparture, TourOut, ToursQuery
+from shared.tours.schemas import AdminToursQuery, DepartureOut, DeparturesQuery, ToursQuery
+from shared.tours.tourcard import CATALOGUE_VERSION, NextDeparture, TourOut, departures_version_key
 
-CATALOGUE_VERSION = "tours:version"
 SLUG = re.compile(r"[a-z0-9-]{1,240}")
 SLUG_TTL = 7 * 24 * 3600
 
 
 def slug_key(slug: str) -> str:
     return f"slug:{slug}"
-
-
-def departures_version_key(tour_id: uuid.UUID) -> str:
-    return f"departures:version:{tour_id}"
 
 
 async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut], str | None]:
@@ -58,7 +55,7 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
     async def build() -> dict[str, Any]:
         rows = list((await uow.session.execute(*queries.list_tours(query, day))).all())
         fetched.extend(rows[: query.limit])
-        shown = [_shown(row, window) for row in fetched]
+        shown = [tourcard.shown(row, window) for row in fetched]
         departures = [str(next_departure.id) for next_departure in shown if next_departure is not None]
         page: dict[str, Any] = {
             "ids": [str(row[0].id) for row in fetched], "departures": departures,
@@ -75,7 +72,7 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
         cards = await _fill(fetched, day, {row.inside_id: Seats(row.inside_seats_left, row.inside_seats_version)
                                            for row in fetched if window and row.inside_id is not None})
         for card, row in zip(cards, fetched):
-            card.next_departure = _shown(row, window)
+            card.next_departure = tourcard.shown(row, window)
         return [_with_urls(card) for card in cards], page["next_cursor"]
     ids = [uuid.UUID(tour_id) for tour_id in page["ids"]]
     inside = None
@@ -118,7 +115,7 @@ async def read_tours(
     """
     cache, day = get_cache(), today()
     alone = cached is None and len(ids) == 1
-    if alone:  # the card lists the key of its next departure's seat count (`_stored`)
+    if alone:  # the card lists the key of its next departure's seat count (`tourcard.stored`)
         found = await cache.get_listing([], card_key(ids[0], day), "")
         cached = [found.page, *found.entries]
     raws = cached if cached is not None else await cache.get_many([card_key(tour_id, day) for tour_id in ids])
@@ -169,23 +166,7 @@ async def list_admin_tours(uow: UnitOfWork, query: AdminToursQuery) -> tuple[lis
     """Every tour but the archived, drafts included, newest first: straight from the database (admins only)."""
     rows = (await uow.session.execute(*queries.admin_tours(query, today()))).all()
     next_cursor = queries.admin_cursor(rows[query.limit - 1]) if len(rows) > query.limit else None
-    return [_with_urls(_card(row)) for row in rows[: query.limit]], next_cursor
-
-
-def changing(uow: UnitOfWork, tour_id: uuid.UUID, *, departures: bool = False) -> None:
-    """The tour (or, with `departures`, its departures) changes in this unit of work: once committed, its card
-    is written through and the catalogue's pages move (and its departures' pages).
-
-    A tour that is gone (archived, deleted) leaves a tombstone: a read that raced the write and fills
-    only-if-absent cannot put its card back.
-    """
-    async def card() -> dict[str, bytes]:
-        day = today()
-        rows = (await uow.session.execute(*queries.tours_by_id([tour_id], day))).all()
-        return {card_key(tour_id, day): _stored(_card(rows[0])) if rows else GONE}
-
-    readcache.changed(uow, cards=card, cards_ttl=CARD_TTL, versions=[CATALOGUE_VERSION] + (
-        [departures_version_key(tour_id)] if departures else []))
+    return [_with_urls(tourcard.card(row)) for row in rows[: query.limit]], next_cursor
 
 
 def departure_out(departure: Departure, tour: Tour) -> DepartureOut:
@@ -211,40 +192,11 @@ async def _seats(uow: UnitOfWork, ids: list[str]) -> dict[str, int]:
 
 async def _fill(rows: Sequence[Row[Any]], day: dt.date, more: dict[uuid.UUID, Seats] | None = None) -> list[TourOut]:
     """Cache the cards and seat counts of rows just read (and `more` counts); the cards, as stored (image keys)."""
-    cards = [_card(row) for row in rows]
-    await readcache.fill(cards={card_key(card.id, day): _stored(card) for card in cards}, ttl=CARD_TTL, counts=counts(
-        {row.id: Seats(row.seats_left, row.seats_version) for row in rows if row.id is not None} | (more or {})))
+    cards = [tourcard.card(row) for row in rows]
+    await readcache.fill(cards={card_key(card.id, day): tourcard.stored(card) for card in cards}, ttl=CARD_TTL,
+                         counts=counts({row.id: Seats(row.seats_left, row.seats_version) for row in rows
+                                        if row.id is not None} | (more or {})))
     return cards
-
-
-def _card(row: Row[Any]) -> TourOut:
-    """A tour as the cache holds it: image keys where the URLs go, and the seat count of that moment."""
-    tour: Tour = row[0]
-    return TourOut(
-        id=tour.id, slug=tour.slug, title=tour.title, description=tour.description, country=tour.country,
-        city=tour.city, duration_days=tour.duration_days, price_cents=tour.price_cents, currency=tour.currency,
-        tags=list(tour.tags), rating=tour.rating, reviews_count=tour.reviews_count, is_published=tour.is_published,
-        image_urls=[image["url"] for image in row.images], images=row.images, created_at=tour.created_at,
-        updated_at=tour.updated_at,
-        next_departure=_shown(row, False),
-    )
-
-
-def _shown(row: Row[Any], window: bool) -> NextDeparture | None:
-    """The next departure a list row shows: the first inside the window when there is one, else the card's."""
-    if window:
-        return (NextDeparture(id=row.inside_id, starts_on=row.inside_starts_on, seats_left=row.inside_seats_left)
-                if row.inside_id is not None else None)
-    return NextDeparture(id=row.id, starts_on=row.starts_on, seats_left=row.seats_left) if row.id else None
-
-
-def _stored(card: TourOut) -> bytes:
-    """A card as cached: its JSON object, led by `keys`, the key of its next departure's seat count.
-
-    `Cache.get_listing` reads the seat count with the card; validating the card as a `TourOut` ignores `keys`.
-    """
-    keys = [seats_key(card.next_departure.id)] if card.next_departure is not None else []
-    return b'{"keys":' + json.dumps(keys).encode() + b"," + card.model_dump_json().encode()[1:]
 
 
 def _with_urls(tour: TourOut) -> TourOut:

@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from shared.core.schemas import (
-    PG_INT_MAX, ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, Schema, UtcDatetime, pages,
+    PG_INT_MAX, ImageType, Input, Output, Page, PageQuery, Patch, PresignedPost, Schema, pages,
 )
+from shared.tours.tourcard import NextDeparture, TourImageOut, TourOut
+
+__all__ = ["NextDeparture", "TourImageOut", "TourOut"]  # the card's schemas, defined with the card (`tourcard`)
 
 Currency = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
@@ -87,39 +90,6 @@ class ToursQuery(PageQuery):
 class AdminToursQuery(PageQuery):
     q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     is_published: bool | None = None
-
-
-class NextDeparture(Schema):
-    id: uuid.UUID
-    starts_on: dt.date
-    seats_left: int
-
-
-class TourImageOut(Schema):
-    id: uuid.UUID
-    url: str
-    thumbnails: dict[str, str] = Field(description='WebP thumbnails by width ("320", "800"); {} until they are made')
-
-
-class TourOut(Output):
-    id: uuid.UUID
-    slug: str
-    title: str
-    description: str
-    country: str
-    city: str
-    duration_days: int
-    price_cents: int
-    currency: str
-    tags: list[str]
-    rating: float | None
-    reviews_count: int
-    is_published: bool
-    image_urls: list[str]
-    images: list[TourImageOut] = []
-    next_departure: NextDeparture | None
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
 
 
 class DepartureCreate(Input):

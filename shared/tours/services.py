@@ -13,7 +13,7 @@ from shared.core import uploads
 from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.schemas import Page, PresignedPost
 from shared.core.uow import UnitOfWork
-from shared.tours import images, readmodel, schemas, seats as seat_counts
+from shared.tours import images, readmodel, schemas, seats as seat_counts, tourcard
 from shared.tours.errors import CapacityBelowTakenError, DepartureExistsError
 from shared.tours.images import TourImage
 from shared.tours.models import Departure, Tour
@@ -168,7 +168,7 @@ async def delete_image(uow: UnitOfWork, *, tour_id: uuid.UUID, image_id: uuid.UU
 
 async def _commit(uow: UnitOfWork, tour_id: uuid.UUID, *, seats: dict[uuid.UUID, seat_counts.Seats] | None = None
                   ) -> None:
-    readmodel.changing(uow, tour_id, departures=seats is not None)
+    tourcard.changing(uow, tour_id, departures=seats is not None)
     seat_counts.changing(uow, seats or {})
     await uow.commit()
 
