@@ -6,6 +6,7 @@ function imports them. The database URL comes from the settings, as for every fu
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,14 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     config = Config()
     config.set_main_option("script_location", str(SCRIPTS))
     config.attributes["configure_logger"] = False
-    command.upgrade(config, revision)
+    try:
+        command.upgrade(config, revision)
+    finally:
+        # The migrations load the layer now, not at init: its first import paused the garbage collector
+        # (shared/__init__.py) and no handler factory will resume it, so this does.
+        layer = sys.modules.get("shared")
+        if layer is not None:
+            layer.init_done()
     heads = sorted(ScriptDirectory.from_config(config).get_heads())
     logger.info("database migrated", extra={"revision": revision, "heads": heads})
     return {"migrated_to": revision, "heads": heads}

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -12,6 +17,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 
 from tests.support.database import alembic_config
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +99,15 @@ def test_the_migrate_function_brings_a_database_to_head_and_is_safe_to_repeat(
         rows = asyncio.run(_execute(scratch_url, "SELECT version_num FROM alembic_version"))
         assert sorted(row["version_num"] for row in rows) == heads
     assert {"user_account", "booking", "tour"} <= _tables(scratch_url)
+
+
+def test_the_migrate_function_leaves_the_garbage_collector_on_as_lambda_runs_it(scratch_url: str) -> None:
+    # On Lambda the layer's first import pauses collection until init is over; this function loads the layer
+    # only in its invocation, so it must resume collection itself.
+    probe = ("import gc, json\nfrom functions.migrate import migrate_database\n"
+             "migrate_database.handler({}, None)\nprint(json.dumps([gc.isenabled(), gc.get_freeze_count() > 0]))")
+    environment = {"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_FUNCTION_NAME": "MigrateFunction",
+                   "DATABASE_URL": scratch_url}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True]
