@@ -12,7 +12,9 @@ from shared.core import errors
 
 def request_id_of(scope: Scope) -> str:
     """The request's id: the event's `requestContext.requestId`, `X-Request-Id` and `apigw-requestid` of its answer."""
-    request_id: str = scope.setdefault("tourbook.gateway_request_id", uuid.uuid4().hex)
+    request_id: str | None = scope.get("tourbook.gateway_request_id")
+    if request_id is None:
+        request_id = scope["tourbook.gateway_request_id"] = uuid.uuid4().hex
     return request_id
 
 

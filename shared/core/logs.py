@@ -1,13 +1,14 @@
 """JSON logs: one line per request, never a body, a password or a hash."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 from typing import Any
 
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+import pydantic_core
+
+_RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -17,7 +18,8 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else "Exception"
             line["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, separators=(",", ":"))
+        # pydantic-core's encoder (a quarter of json.dumps's time): UTF-8 as it is, other types as their str().
+        return pydantic_core.to_json(line, fallback=str).decode()
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -44,3 +46,10 @@ def configure() -> logging.Logger:
 
 
 access_log = logging.getLogger("tourbook.access")
+
+
+def access(msg: str, fields: dict[str, Any]) -> None:
+    """`access_log.info(msg, extra=fields)` at the price of one line per request: no LogRecord and no look-up of
+    the caller's file and line (which the JSON line leaves out) when INFO is off; the same record otherwise."""
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, "", 0, msg, (), None, extra=fields))
