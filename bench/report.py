@@ -266,10 +266,11 @@ def throughput(result: dict[str, Any]) -> list[str]:
         lines += [f"Cache: REDIS_URL {info['REDIS_URL']}", ""]
         rows = [[name, t["requests_per_s_median"], ", ".join(f"{v:.0f}" for v in t["requests_per_s_runs"]),
                  t["ratio_to_hello"], t["median_round_latency_ms"].get("p50"), t["median_round_latency_ms"].get("p99"),
-                 t["server_cpu_ms_per_request_median"], t["non_2xx_total"], ", ".join(sorted(set(t["socket_errors"])))]
+                 t["server_cpu_ms_per_request_median"], t.get("cpu_ratio_to_hello", "–"), t["non_2xx_total"],
+                 ", ".join(sorted(set(t["socket_errors"])))]
                 for name, t in info["targets"].items()]
         lines += _table(["target", "req/s (median)", "rounds", "ratio to hello", "p50 ms", "p99 ms",
-                         "server CPU ms / request", "non-2xx", "socket errors"], rows)
+                         "server CPU ms / request", "hello's CPU / this one's", "non-2xx", "socket errors"], rows)
         target = info["target"]
         lines += [f"- inprocess GET /v1/tours/{{id}} / hello = {target['inprocess_ratio_to_hello']} (≥ "
                   f"{target['ratio_target']}: {_yes(target['ratio_met'])}); median round p99 "

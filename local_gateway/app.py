@@ -42,20 +42,24 @@ class Gateway:
         self.routes = routing.RouteTable(template.routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every answer names its request (see `_with_request_id`): the gateway's own problems through that wrapper,
+        the functions' answers in the headers written here."""
         method: str = scope["method"]
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         try:
             match = self.routes.match(method, path)
         except routing.MethodNotAllowed as exc:
-            await send_problem(scope, send, errors.MethodNotAllowedError(
+            await send_problem(scope, _with_request_id(scope, send), errors.MethodNotAllowedError(
                 exc.allowed, f"{method} is not allowed on {scope['path']}"))
             return
         except routing.Undecodable as exc:
-            await send_problem(scope, send, errors.BadRequestError(f"The path cannot be decoded: {exc}"))
+            await send_problem(scope, _with_request_id(scope, send),
+                               errors.BadRequestError(f"The path cannot be decoded: {exc}"))
             return
         if match is None:
-            await send_problem(scope, send, errors.NotFoundError(f"No route for {method} {scope['path']}"))
+            await send_problem(scope, _with_request_id(scope, send),
+                               errors.NotFoundError(f"No route for {method} {scope['path']}"))
             return
         try:
             body = await _read_body(receive)
@@ -63,7 +67,7 @@ class Gateway:
             return
         except _TooLarge:
             too_large = errors.PayloadTooLargeError(f"The gateway accepts at most {MAX_BODY_BYTES} bytes")
-            await send_problem(scope, send, too_large)
+            await send_problem(scope, _with_request_id(scope, send), too_large)
             return
         client = scope.get("client")
         source_ip = client[0] if client else "127.0.0.1"
@@ -73,6 +77,7 @@ class Gateway:
         port = server[1] if server and server[1] else 443 if scheme == "https" else 80
         # As API Gateway does: the caller appended to X-Forwarded-For, the scheme and port it was reached on.
         headers += [("x-forwarded-for", source_ip), ("x-forwarded-proto", scheme), ("x-forwarded-port", str(port))]
+        request_id = request_id_of(scope)
         event = events.http_event(
             method, path,
             route_key=match.route.route_key,
@@ -81,21 +86,24 @@ class Gateway:
             headers=headers,
             body=body,
             source_ip=source_ip,
-            request_id=request_id_of(scope),
+            request_id=request_id,
         )
         try:
             result = await self.runtime.invoke(match.route.function, event)
             response = events.read_result(result)
         except FunctionError as exc:
             logger.error("%s", exc)
-            await send_problem(scope, send, errors.AppError("The function failed"))
+            await send_problem(scope, _with_request_id(scope, send), errors.AppError("The function failed"))
             return
         except Exception:
             logger.exception("%s failed", match.route.function.logical_id)
-            await send_problem(scope, send, errors.AppError("The function failed"))
+            await send_problem(scope, _with_request_id(scope, send), errors.AppError("The function failed"))
             return
         raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
-        raw_headers.append((b"content-length", str(len(response.body)).encode()))
+        request_id_header = request_id.encode()
+        if not any(name == "x-request-id" for name, _ in response.headers):
+            raw_headers.append((b"x-request-id", request_id_header))
+        raw_headers += [(b"apigw-requestid", request_id_header), (b"content-length", str(len(response.body)).encode())]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
 
@@ -128,16 +136,19 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 def _with_request_id(scope: Scope, send: Send) -> Send:
-    """Every answer names its request (API Gateway's `apigw-requestid`; `x-request-id` unless the function set it)."""
+    """Every answer names its request (API Gateway's `apigw-requestid`; `x-request-id` unless the function set it).
+
+    An answer that names it already (the gateway's, through the CORS middleware) goes out as it is."""
     request_id = request_id_of(scope).encode()
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
-            if not any(name.lower() == b"x-request-id" for name, _ in headers):
-                headers.append((b"x-request-id", request_id))
-            headers.append((b"apigw-requestid", request_id))
-            message = {**message, "headers": headers}
+            if not any(name.lower() == b"apigw-requestid" for name, _ in headers):
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", request_id))
+                headers.append((b"apigw-requestid", request_id))
+                message = {**message, "headers": headers}
         await send(message)
 
     return sending
@@ -277,17 +288,17 @@ class GatewayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            send = _with_request_id(scope, send)
             if scope["path"] == "/metrics" and scope["method"] == "GET":
-                await self.metrics(scope, receive, send)
+                await self.metrics(scope, receive, _with_request_id(scope, send))
             elif mailbox.serves(scope):  # the local mailbox (MAIL_BACKEND=local)
-                await mailbox.mailbox(scope, receive, send)
+                await mailbox.mailbox(scope, receive, _with_request_id(scope, send))
             elif webapp.serves(scope) and not self.gateway.routes.declares(scope["path"]):  # the template's first
-                await self.web(scope, receive, send)
+                await self.web(scope, receive, _with_request_id(scope, send))
             elif self.cors is not None and any(name == b"origin" for name, _ in scope["headers"]):
-                await self.cors(scope, receive, send)  # only cross-origin requests get CORS headers
+                # only cross-origin requests get CORS headers; a preflight is answered by the middleware itself
+                await self.cors(scope, receive, _with_request_id(scope, send))
             else:
-                await self.gateway(scope, receive, send)
+                await self.gateway(scope, receive, send)  # names the request in its answers itself
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 

@@ -1,7 +1,7 @@
 """What the gateway answers itself: a problem like the functions' own (`AppError.problem`), and its request id."""
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Iterable
 
 import pydantic_core
@@ -12,7 +12,9 @@ from shared.core import errors
 
 def request_id_of(scope: Scope) -> str:
     """The request's id: the event's `requestContext.requestId`, `X-Request-Id` and `apigw-requestid` of its answer."""
-    request_id: str = scope.setdefault("tourbook.gateway_request_id", uuid.uuid4().hex)
+    request_id: str | None = scope.get("tourbook.gateway_request_id")
+    if request_id is None:  # 32 random hex digits, as uuid4().hex (opaque, as API Gateway's), for a fifth of its time
+        request_id = scope["tourbook.gateway_request_id"] = os.urandom(16).hex()
     return request_id
 
 

@@ -71,10 +71,19 @@ class RouteTable:
         self.routes = [route for template in templates.values() for route in template.methods.values()]
         if self.default is not None:
             self.routes.extend(self.default.methods.values())
+        # Every templated path in one pattern, most specific first: one match finds the template the loop in
+        # `match` would find first (the alternation backtracks past a template that matches only a prefix).
+        self._slots: dict[str, tuple[_Template, int, int]] = {}
+        alternatives, group = [], 1
+        for index, template in enumerate(self.templated):
+            alternatives.append(f"(?P<t{index}>{template.regex.pattern[1:-1]})")  # without its ^ and $
+            self._slots[f"t{index}"] = (template, group + 1, group + 1 + len(template.names))
+            group += 1 + len(template.names)
+        self._templated = re.compile(f"^(?:{'|'.join(alternatives)})$") if alternatives else None
 
     def declares(self, raw_path: str) -> bool:
         """Whether a route of the template (other than `$default`) is for this path, whatever its method."""
-        return raw_path in self.literal or any(template.regex.match(raw_path) for template in self.templated)
+        return raw_path in self.literal or bool(self._templated and self._templated.match(raw_path))
 
     def match(self, method: str, raw_path: str) -> Match | None:
         """The route for a request (path still percent-encoded); None when no path matches.
@@ -89,6 +98,16 @@ class RouteTable:
             if route is not None:
                 return Match(route, {})
             allowed.extend(template.methods)
+        elif self._templated is not None:  # the usual case: the first template that matches has the method
+            found = self._templated.match(raw_path)
+            if found is None and self.default is None:
+                return None
+            if found is not None:
+                template, start, end = self._slots[str(found.lastgroup)]
+                route = template.route(method)
+                if route is not None:
+                    values = found.group(*range(start, end)) if end - start > 1 else (found.group(start),)
+                    return Match(route, {name: _unquote(value) for name, value in zip(template.names, values)})
         for template in self.templated:
             found = template.regex.match(raw_path)
             if found is None:

@@ -5,6 +5,7 @@ import abc
 import asyncio
 import concurrent.futures
 import functools
+import gc
 import importlib
 import inspect
 import logging
@@ -27,19 +28,48 @@ MODES: tuple[Mode, ...] = ("inprocess", "isolated")
 
 
 class LambdaContext:
-    """The `context` argument of a Lambda handler, with the attributes the Python runtime provides."""
+    """The `context` argument of a Lambda handler, with the attributes the Python runtime provides.
+
+    Made for every invocation: what is its function's is worked out once per function (and thread), and the request
+    id is drawn when first read (the HTTP adapter uses the event's).
+    """
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    log_group_name: str
+    log_stream_name: str
+    identity: Any = None
+    client_context: Any = None
+    _known: dict[tuple[str, int, str, str], dict[str, Any]] = {}
 
     def __init__(self, function: Function, *, region: str = "eu-west-1", request_id: str | None = None) -> None:
-        self.function_name = function.logical_id
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function.logical_id}"
-        self.memory_limit_in_mb = function.memory_mb
-        self.aws_request_id = request_id or str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function.logical_id}"
-        self.log_stream_name = f"local/[$LATEST]{threading.current_thread().name}"
-        self.identity: Any = None
-        self.client_context: Any = None
+        thread = threading.current_thread().name
+        key = (function.logical_id, function.memory_mb, region, thread)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = {
+                "function_name": function.logical_id,
+                "function_version": "$LATEST",
+                "invoked_function_arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function.logical_id}",
+                "memory_limit_in_mb": function.memory_mb,
+                "log_group_name": f"/aws/lambda/{function.logical_id}",
+                "log_stream_name": f"local/[$LATEST]{thread}",
+            }
+        self.__dict__.update(known)
+        self._request_id = request_id
         self._deadline = time.monotonic() + function.timeout_seconds
+
+    @property
+    def aws_request_id(self) -> str:
+        if self._request_id is None:
+            self._request_id = str(uuid.uuid4())
+        return self._request_id
+
+    @aws_request_id.setter
+    def aws_request_id(self, value: str) -> None:
+        self._request_id = value
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -63,6 +93,8 @@ class Registry:
                 handler = self._handlers.get(function.logical_id)
                 if handler is None:
                     handler = self._handlers[function.logical_id] = import_handler(function)
+                    # What a function's import made lives as long as the process: out of the collector's way.
+                    gc.freeze()
         return handler
 
 

@@ -1,12 +1,16 @@
 """The in-process cache backend: a bounded, thread-safe TTL store shared by every event loop of the process."""
 from __future__ import annotations
 
-import json
+import re
 import threading
 import time
 from collections import OrderedDict
 
 Found = tuple[list[bytes | None], bytes | None, list[bytes | None]]
+# The entries a page lists: the `keys` it leads with (`{"keys":["a","b"],...`, `readcache`), found as the Redis
+# backend's script finds them, without decoding the page.
+_LISTED = re.compile(rb'^{"keys":\[(.*?)\]')
+_KEY = re.compile(rb'"([^"]*)"')
 
 
 class MemoryBackend:
@@ -29,7 +33,9 @@ class MemoryBackend:
             page = self._value(head + b":".join(held).decode() + tail, now)  # type: ignore[arg-type]
             if page is None:
                 return held, None, []
-            return held, page, [self._value(key, now) for key in json.loads(page).get("keys", ())]
+            listed = _LISTED.match(page)
+            keys = _KEY.findall(listed[1]) if listed else ()
+            return held, page, [self._value(key.decode(), now) for key in keys]
 
     async def set_many(self, values: dict[str, bytes], ttl: int, *, only_new: bool = False) -> list[bool]:
         now = time.monotonic()

@@ -1,6 +1,7 @@
 """The HTTP adapter: an endpoint coroutine becomes a Starlette app behind Mangum."""
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import time
@@ -257,7 +258,7 @@ class _Adapter:
         finally:
             if request._uow is not None:
                 await request._uow.close()
-        response.headers["x-request-id"] = request.request_id
+        _set_request_id(response, request.request_id)
         await response(scope, receive, send)
 
         route_key = str(event.get("routeKey") or "$default")
@@ -265,19 +266,15 @@ class _Adapter:
         method = scope["method"]
         status = str(response.status_code)
         elapsed = time.perf_counter() - started
-        metrics.REQUESTS.labels(spec.name, route, method, status).inc()
-        metrics.LATENCY.labels(spec.name, route, method).observe(elapsed)
+        metrics.child(metrics.REQUESTS, spec.name, route, method, status).inc()
+        metrics.child(metrics.LATENCY, spec.name, route, method).observe(elapsed)
         if response.status_code >= 400:
-            metrics.ERRORS.labels(spec.name, route, method, status, code).inc()
-        user_id = request.scope.get("tourbook.user_id")
-        logs.access_log.info(
-            "request",
-            extra={
-                "request_id": request.request_id, "function": spec.name, "route": route, "method": method,
-                "status": response.status_code, "duration_ms": round(elapsed * 1000, 2), "cold_start": cold_start,
-                "user_id": user_id,
-            },
-        )
+            metrics.child(metrics.ERRORS, spec.name, route, method, status, code).inc()
+        logs.access("request", {
+            "request_id": request.request_id, "function": spec.name, "route": route, "method": method,
+            "status": response.status_code, "duration_ms": round(elapsed * 1000, 2), "cold_start": cold_start,
+            "user_id": scope.get("tourbook.user_id"),
+        })
         metrics.after_invocation(spec.name)
 
     async def _respond(self, request: Request) -> Response:
@@ -353,9 +350,24 @@ async def _parse_body(request: Request, model: type[M], accepts_form: bool) -> M
         raise _invalid(exc, "body") from None
 
 
+def _set_request_id(response: Response, request_id: str) -> None:
+    """`response.headers["x-request-id"] = request_id`, without a MutableHeaders when the endpoint set none."""
+    raw = response.raw_headers
+    if any(name == b"x-request-id" for name, _ in raw):
+        response.headers["x-request-id"] = request_id
+    else:
+        raw.append((b"x-request-id", request_id.encode("latin-1")))
+
+
+@functools.cache
+def _has_moments(model: type[pydantic.BaseModel]) -> bool:
+    """Whether any field of `model` is a date or a time (the fields `numeric_moments` checks)."""
+    return bool(numeric_moments(model, dict.fromkeys(model.model_fields, "0")))
+
+
 def _validate(model: type[M], data: dict[str, Any], where: str) -> M:
     """Text input (query, form, path), read laxly: "2" is a number there, but never a date."""
-    if moments := numeric_moments(model, data):
+    if _has_moments(model) and (moments := numeric_moments(model, data)):
         raise errors.ValidationError([{"loc": [where, name], "msg": "Input should be an ISO 8601 date or time",
                                        "type": "date_format"} for name in moments])
     try:

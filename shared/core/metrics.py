@@ -11,8 +11,10 @@ import time
 import urllib.parse
 import uuid
 from contextvars import ContextVar
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.exposition import generate_latest as generate_latest
 
 from shared.core.settings import get_settings
@@ -60,19 +62,30 @@ JOB_ITEMS = Counter(
 BOOKINGS = Counter("tourbook_bookings", "Bookings entering a status", ("status",), registry=REGISTRY)
 
 current_function: ContextVar[str] = ContextVar("current_function", default="unknown")
+_children: dict[tuple[Any, ...], Any] = {}
+
+
+def child(metric: MetricWrapperBase, *labels: str) -> Any:
+    """`metric.labels(*labels)`, looked up once: `labels` checks and locks on every call, and every request
+    counts and times itself with a handful of series. (No child is ever removed here, so none goes stale.)"""
+    key = (metric, *labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return found
 
 
 def observe_integration(integration: str, operation: str, seconds: float) -> None:
-    INTEGRATION_LATENCY.labels(current_function.get(), integration, operation).observe(seconds)
+    child(INTEGRATION_LATENCY, current_function.get(), integration, operation).observe(seconds)
 
 
 def count_outgoing(target: str, outcome: str) -> None:
-    OUTGOING.labels(current_function.get(), target, outcome).inc()
+    child(OUTGOING, current_function.get(), target, outcome).inc()
 
 
 def count_cache(result: str, count: int = 1) -> None:
     if count:
-        CACHE.labels(current_function.get(), result).inc(count)
+        child(CACHE, current_function.get(), result).inc(count)
 
 
 def instance_id() -> str:
@@ -221,6 +234,8 @@ def after_invocation(function: str) -> None:
     if _external_push:
         return
     if _pusher is None:
+        if not get_settings().pushgateway_url:  # nowhere to push: no grouping key to work out either
+            return
         _pusher = make_pusher({"function": function, "instance": instance_id()})
         if _pusher is None:
             return

@@ -139,6 +139,21 @@ def test_the_most_specific_route_wins() -> None:
     assert key("/items/42/tags/x") == "GET /items/{proxy+}"
 
 
+def test_a_path_goes_on_to_a_less_specific_route_that_has_its_method() -> None:
+    routes = table("GET /items/{item_id}/tags", "POST /items/{proxy+}", "DELETE /items/{item_id}/{part}")
+
+    posted = routes.match("POST", "/items/42/tags")
+    deleted = routes.match("DELETE", "/items/42/tags")
+
+    assert posted is not None and (posted.route.route_key, posted.path_parameters) == (
+        "POST /items/{proxy+}", {"proxy": "42/tags"})
+    assert deleted is not None and (deleted.route.route_key, deleted.path_parameters) == (
+        "DELETE /items/{item_id}/{part}", {"item_id": "42", "part": "tags"})
+    with pytest.raises(routing.MethodNotAllowed) as raised:
+        routes.match("PUT", "/items/42/tags")
+    assert raised.value.allowed == ["DELETE", "GET", "POST"]
+
+
 def test_path_parameters_are_decoded_per_segment() -> None:
     routes = table("GET /items/{item_id}", "GET /files/{proxy+}")
 
@@ -290,7 +305,10 @@ async def test_every_answer_names_its_request(client: httpx.AsyncClient) -> None
                                                   "access-control-request-method": "GET"}),
     ]
 
-    assert all(response.headers.get("x-request-id") for response in answers)
+    answers.append(await client.get("/items/a", headers={"origin": "https://app.example.com"}))
+
+    assert all(response.headers.get_list("apigw-requestid") == response.headers.get_list("x-request-id")
+               and len(response.headers.get_list("x-request-id")) == 1 for response in answers)
     assert len({response.headers["x-request-id"] for response in answers}) == len(answers)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -173,6 +174,29 @@ def test_every_request_logs_one_json_line(capsys: pytest.CaptureFixture[str]) ->
         "route": ROUTE, "method": "POST", "status": 201, "duration_ms": 0, "cold_start": lines[0]["cold_start"],
         "user_id": None,
     }
+
+
+def test_the_access_line_also_reaches_a_handler_someone_added(capsys: pytest.CaptureFixture[str]) -> None:
+    records: list[logging.LogRecord] = []
+    added = _Recording(records)
+    logging.getLogger("tourbook.access").addHandler(added)
+    try:
+        invoke(create, "POST", ROUTE, path={"thing_id": THING}, json_body={"name": "kayak"})
+    finally:
+        logging.getLogger("tourbook.access").removeHandler(added)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"tourbook.access"' in line]
+    assert [(line["function"], line["status"]) for line in lines] == [("create_thing", 201)]
+    assert [(record.getMessage(), record.__dict__["function"], record.__dict__["status"]) for record in records] == [
+        ("request", "create_thing", 201)]
+
+
+class _Recording(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 class MeasureIn(Input):
