@@ -140,7 +140,7 @@ async def create_booking(
     if claim is not None:
         claim.completed = True
     changes.counted(booking)
-    await outbox.dispatch(uow, [event_id])
+    await outbox.dispatch([event_id])
     return booking
 
 

@@ -24,6 +24,8 @@ retried later, with exponential back-off.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
 import functools
 import hashlib
 import hmac
@@ -32,6 +34,7 @@ import logging
 import random
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -113,17 +116,93 @@ async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
     return published
 
 
-async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
-    """Right after their commit: publish these events to the queue and mark them published; how many were.
+async def publish(event_ids: list[uuid.UUID]) -> int:
+    """Right after their commit: publish these events with those other requests of this event loop committed at the
+    same moment, and wait until they are (or are left to the relay); how many of them were published.
 
-    Never fails the request that wrote them: with SQS or PostgreSQL unreachable the events stay unpublished and the
-    relay sends them on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an
-    outage costs the requests no time). The rows are locked while SQS takes them, so the relay skips them.
+    One publisher per event loop (`_GroupPublisher`): while it publishes one group, the events committed meanwhile
+    wait and go together next, up to `SQS_BATCH` in one statement and one SendMessageBatch. A process serving many
+    requests at once (the local gateway) pays one publication for many bookings; a Lambda environment, one request
+    at a time, publishes groups of one, as before. Never fails the request (see `publish_now`).
     """
+    if not event_ids or not get_settings().notifications_queue_url or time.monotonic() < _dispatch_paused_until:
+        return 0
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(loop)
+    if publisher is None:
+        publisher = _publishers[loop] = _GroupPublisher()
+    return await publisher.publish(event_ids)
+
+
+class _Waiting(NamedTuple):
+    event_ids: list[uuid.UUID]
+    published: asyncio.Future[int]
+    context: contextvars.Context  # the request's: its function's metrics and logs (and a test's bound connection)
+
+
+class _GroupPublisher:
+    """The events of the requests that commit while a group is being published go together in the next group."""
+
+    def __init__(self) -> None:
+        self._waiting: collections.deque[_Waiting] = collections.deque()
+        self._draining: asyncio.Task[None] | None = None
+
+    async def publish(self, event_ids: list[uuid.UUID]) -> int:
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(event_ids, loop.create_future(), contextvars.copy_context())
+        self._waiting.append(waiting)
+        if self._draining is None:
+            self._draining = loop.create_task(self._drain())
+        # A request cancelled meanwhile (its client gone) stops waiting; its events are published all the same.
+        return await waiting.published
+
+    async def _drain(self) -> None:
+        group: list[_Waiting] = []
+        try:
+            while self._waiting:
+                group = [self._waiting.popleft()]
+                count = len(group[0].event_ids)
+                while self._waiting and count + len(self._waiting[0].event_ids) <= SQS_BATCH:
+                    group.append(self._waiting.popleft())
+                    count += len(group[-1].event_ids)
+                event_ids = [event_id for waiting in group for event_id in waiting.event_ids]
+                published = await asyncio.get_running_loop().create_task(_publish_group(event_ids),
+                                                                         context=group[0].context)
+                for waiting in group:
+                    if not waiting.published.done():
+                        waiting.published.set_result(sum(event_id in published for event_id in waiting.event_ids))
+                group = []
+        finally:  # stopped (the loop closing): nobody waits for ever; the relay sends what is left
+            for waiting in (*group, *self._waiting):
+                if not waiting.published.done():
+                    waiting.published.set_result(0)
+            self._waiting.clear()
+            self._draining = None
+
+
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupPublisher] = weakref.WeakKeyDictionary()
+
+
+async def _publish_group(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    async with UnitOfWork() as uow:
+        return await _publish_now(uow, event_ids)
+
+
+async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
+    """Publish these committed events to the queue in `uow` and mark them published; how many were.
+
+    Never fails the caller: with SQS or PostgreSQL unreachable the events stay unpublished and the relay sends them
+    on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an outage costs the
+    requests no time). The rows are locked while SQS takes them, so the relay skips them.
+    """
+    return len(await _publish_now(uow, event_ids))
+
+
+async def _publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     global _dispatch_paused_until
     queue_url = get_settings().notifications_queue_url
     if not queue_url or time.monotonic() < _dispatch_paused_until:
-        return 0
+        return set()
     taken: list[OutboxEvent] = []
     sent: list[OutboxEvent] = []
     try:
@@ -154,8 +233,8 @@ async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
                 await uow.rollback()
         except Exception:
             await uow.rollback()
-        return 0
-    return len(sent)
+        return set()
+    return {event.id for event in sent}
 
 
 class _PublishStatements(NamedTuple):

@@ -13,7 +13,7 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import select
@@ -142,6 +142,40 @@ async def test_recorded_events_are_published_once_right_after_their_commit(aws: 
     assert body["type"] == "test.happened" and body["payload"] == {"n": 3} and body["created_at"].endswith("Z")
 
     await _relay()  # nothing of these is left for the safety net
+    assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
+
+
+async def test_events_that_requests_commit_at_the_same_moment_are_published_together_each_once(
+    aws: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue = notifications_queue()
+    groups: list[int] = []
+    send, first_sent = services._send, asyncio.Event()
+
+    async def send_held(queue_url: str, events: Sequence[OutboxEvent]) -> tuple[list[OutboxEvent], set[uuid.UUID]]:
+        groups.append(len(events))
+        if len(groups) == 1:
+            await first_sent.wait()  # the first event is at SQS while 24 other requests commit theirs
+        return await send(queue_url, events)
+
+    monkeypatch.setattr(services, "_send", send_held)
+    first = asyncio.create_task(_commit_recorded_events(1))
+    while not groups:
+        await asyncio.sleep(0.01)
+    others = [asyncio.create_task(_commit_recorded_events(1)) for _ in range(24)]
+    waiting = services._publishers[asyncio.get_running_loop()]._waiting
+    for _ in range(1000):  # every other request has committed and waits for its event's publication
+        if len(waiting) == 24:
+            break
+        await asyncio.sleep(0.01)
+    first_sent.set()
+    ids = [event_id for recorded in await asyncio.gather(first, *others) for event_id in recorded]
+
+    assert groups == [1, 10, 10, 4]  # the 24 in groups of ten: a statement and a SendMessageBatch each
+    assert sorted(await _published(ids)) == sorted(ids)  # each request waited until its event was published
+    sent = _sent_ids(receive_all(queue))
+    assert all(sent[str(event_id)] == 1 for event_id in ids)
+    await _relay()
     assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
 
 
