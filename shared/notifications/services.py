@@ -63,6 +63,7 @@ logger = logging.getLogger("tourbook.notifications")
 RELAY_BATCH = 100  # rows locked per transaction; SQS takes them 10 per request
 RELAY_BUDGET_SECONDS = 20.0  # then the run stops; the next one (a minute later) goes on
 SQS_BATCH = 10
+DISPATCH_GROUP = 100  # events published together right after their commits: one statement, SendMessageBatches of ten
 BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
@@ -121,9 +122,10 @@ async def publish(event_ids: list[uuid.UUID]) -> int:
     same moment, and wait until they are (or are left to the relay); how many of them were published.
 
     One publisher per event loop (`_GroupPublisher`): while it publishes one group, the events committed meanwhile
-    wait and go together next, up to `SQS_BATCH` in one statement and one SendMessageBatch. A process serving many
-    requests at once (the local gateway) pays one publication for many bookings; a Lambda environment, one request
-    at a time, publishes groups of one, as before. Never fails the request (see `publish_now`).
+    wait and go together next, up to `DISPATCH_GROUP`: one statement takes and marks them, their SendMessageBatches
+    of ten go side by side, one commit. A process serving many requests at once (the local gateway) pays one
+    publication for many bookings; a Lambda environment, one request at a time, publishes groups of one, as before.
+    Never fails the request (see `publish_now`).
     """
     if not event_ids or not get_settings().notifications_queue_url or time.monotonic() < _dispatch_paused_until:
         return 0
@@ -162,7 +164,7 @@ class _GroupPublisher:
             while self._waiting:
                 group = [self._waiting.popleft()]
                 count = len(group[0].event_ids)
-                while self._waiting and count + len(self._waiting[0].event_ids) <= SQS_BATCH:
+                while self._waiting and count + len(self._waiting[0].event_ids) <= DISPATCH_GROUP:
                     group.append(self._waiting.popleft())
                     count += len(group[-1].event_ids)
                 event_ids = [event_id for waiting in group for event_id in waiting.event_ids]
@@ -211,11 +213,19 @@ async def _publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> set[uuid.
         statements = _publish_statements()
         rows = await uow.session.execute(statements.take, {"ids": event_ids, "now": utcnow()})
         taken = sorted((OutboxEvent(**row._mapping) for row in rows), key=lambda event: (event.created_at, event.id))
+        # SendMessageBatches of ten, side by side; what SQS took stays marked whatever happened to the others.
+        answers = await asyncio.gather(*(_send(queue_url, taken[start:start + SQS_BATCH])
+                                         for start in range(0, len(taken), SQS_BATCH)), return_exceptions=True)
         refused: set[uuid.UUID] = set()
-        for start in range(0, len(taken), SQS_BATCH):
-            sent_now, refused_now = await _send(queue_url, taken[start:start + SQS_BATCH])
-            sent += sent_now
-            refused |= refused_now
+        failure: BaseException | None = None
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                failure = answer
+            else:
+                sent += answer[0]
+                refused |= answer[1]
+        if failure is not None:
+            raise failure
         if refused:
             await uow.session.execute(statements.untake, {"ids": list(refused)})
         await uow.commit()

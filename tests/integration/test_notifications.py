@@ -171,7 +171,7 @@ async def test_events_that_requests_commit_at_the_same_moment_are_published_toge
     first_sent.set()
     ids = [event_id for recorded in await asyncio.gather(first, *others) for event_id in recorded]
 
-    assert groups == [1, 10, 10, 4]  # the 24 in groups of ten: a statement and a SendMessageBatch each
+    assert groups == [1, 10, 10, 4]  # the 24 others together: one statement, three SendMessageBatches
     assert sorted(await _published(ids)) == sorted(ids)  # each request waited until its event was published
     sent = _sent_ids(receive_all(queue))
     assert all(sent[str(event_id)] == 1 for event_id in ids)
