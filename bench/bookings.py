@@ -591,14 +591,14 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
     rates = {processes: round(statistics.median(result["bookings_per_s"] for result in results), 1)
              for processes, results in booked.items()}
     ratios = {processes: round(rate / tps, 4) for processes, rate in rates.items()}
-    rounds = [result for results in booked.values() for result in results]
+    measured = [result for results in booked.values() for result in results]
     # What the flag says: no booking beyond capacity, none without its seat, no 5xx (requests that got no answer in
     # wrk's time are counted apart, below: they are a latency failure, not a server error)
     clean = all(result["server_errors_5xx"] == 0 and result["database"]["oversold"] == 0
-                and result["every_booking_holds_its_seat"] for result in rounds) \
+                and result["every_booking_holds_its_seat"] for result in measured) \
         and contended["server_errors_5xx"] == 0 and contended["database"]["invariant_holds"] \
         and contended["sold_matches_database"]
-    unanswered = sum(result["no_response"] for result in rounds) + contended["no_response"]
+    unanswered = sum(result["no_response"] for result in measured) + contended["no_response"]
     met = {processes: ratios[processes] >= TARGETS[processes] for processes in booked}
     return {
         "what": "POST /v1/bookings through the inprocess gateway (subprocesses, their default settings, Redis cache, "
