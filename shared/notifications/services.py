@@ -64,6 +64,7 @@ RELAY_BATCH = 100  # rows locked per transaction; SQS takes them 10 per request
 RELAY_BUDGET_SECONDS = 20.0  # then the run stops; the next one (a minute later) goes on
 SQS_BATCH = 10
 DISPATCH_GROUP = 100  # events published together right after their commits: one statement, SendMessageBatches of ten
+DISPATCH_ROUNDS = 4  # groups being published at once by one event loop (what commits meanwhile waits for the next)
 BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
@@ -121,11 +122,11 @@ async def publish(event_ids: list[uuid.UUID]) -> int:
     """Right after their commit: publish these events with those other requests of this event loop committed at the
     same moment, and wait until they are (or are left to the relay); how many of them were published.
 
-    One publisher per event loop (`_GroupPublisher`): while it publishes one group, the events committed meanwhile
-    wait and go together next, up to `DISPATCH_GROUP`: one statement takes and marks them, their SendMessageBatches
-    of ten go side by side, one commit. A process serving many requests at once (the local gateway) pays one
-    publication for many bookings; a Lambda environment, one request at a time, publishes groups of one, as before.
-    Never fails the request (see `publish_now`).
+    One publisher per event loop (`_GroupPublisher`): while it publishes `DISPATCH_ROUNDS` groups, the events
+    committed meanwhile wait and go together next, up to `DISPATCH_GROUP`: one statement takes and marks them, their
+    SendMessageBatches of ten go side by side, one commit. A process serving many requests at once (the local
+    gateway) pays one publication for many bookings; a Lambda environment, one request at a time, publishes groups
+    of one, as before. Never fails the request (see `publish_now`).
     """
     if not event_ids or not get_settings().notifications_queue_url or time.monotonic() < _dispatch_paused_until:
         return 0
@@ -143,43 +144,40 @@ class _Waiting(NamedTuple):
 
 
 class _GroupPublisher:
-    """The events of the requests that commit while a group is being published go together in the next group."""
+    """Up to `DISPATCH_ROUNDS` groups are published at once; the events of the requests that commit meanwhile wait
+    and go together in the next group."""
 
     def __init__(self) -> None:
         self._waiting: collections.deque[_Waiting] = collections.deque()
-        self._draining: asyncio.Task[None] | None = None
+        self._rounds: set[asyncio.Task[set[uuid.UUID]]] = set()
 
     async def publish(self, event_ids: list[uuid.UUID]) -> int:
-        loop = asyncio.get_running_loop()
-        waiting = _Waiting(event_ids, loop.create_future(), contextvars.copy_context())
+        waiting = _Waiting(event_ids, asyncio.get_running_loop().create_future(), contextvars.copy_context())
         self._waiting.append(waiting)
-        if self._draining is None:
-            self._draining = loop.create_task(self._drain())
+        self._start()
         # A request cancelled meanwhile (its client gone) stops waiting; its events are published all the same.
         return await waiting.published
 
-    async def _drain(self) -> None:
-        group: list[_Waiting] = []
-        try:
-            while self._waiting:
-                group = [self._waiting.popleft()]
-                count = len(group[0].event_ids)
-                while self._waiting and count + len(self._waiting[0].event_ids) <= DISPATCH_GROUP:
-                    group.append(self._waiting.popleft())
-                    count += len(group[-1].event_ids)
-                event_ids = [event_id for waiting in group for event_id in waiting.event_ids]
-                published = await asyncio.get_running_loop().create_task(_publish_group(event_ids),
-                                                                         context=group[0].context)
-                for waiting in group:
-                    if not waiting.published.done():
-                        waiting.published.set_result(sum(event_id in published for event_id in waiting.event_ids))
-                group = []
-        finally:  # stopped (the loop closing): nobody waits for ever; the relay sends what is left
-            for waiting in (*group, *self._waiting):
-                if not waiting.published.done():
-                    waiting.published.set_result(0)
-            self._waiting.clear()
-            self._draining = None
+    def _start(self) -> None:
+        while self._waiting and len(self._rounds) < DISPATCH_ROUNDS:
+            group = [self._waiting.popleft()]
+            count = len(group[0].event_ids)
+            while self._waiting and count + len(self._waiting[0].event_ids) <= DISPATCH_GROUP:
+                group.append(self._waiting.popleft())
+                count += len(group[-1].event_ids)
+            event_ids = [event_id for waiting in group for event_id in waiting.event_ids]
+            round_ = asyncio.get_running_loop().create_task(_publish_group(event_ids), context=group[0].context)
+            self._rounds.add(round_)
+            round_.add_done_callback(functools.partial(self._finished, group))
+
+    def _finished(self, group: list[_Waiting], round_: asyncio.Task[set[uuid.UUID]]) -> None:
+        self._rounds.discard(round_)
+        # A round stopped (the loop closing) published nothing anyone knows of: the relay sends those events.
+        published = set() if round_.cancelled() or round_.exception() is not None else round_.result()
+        for waiting in group:
+            if not waiting.published.done():
+                waiting.published.set_result(sum(event_id in published for event_id in waiting.event_ids))
+        self._start()
 
 
 _publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupPublisher] = weakref.WeakKeyDictionary()

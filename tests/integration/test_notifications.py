@@ -150,28 +150,27 @@ async def test_events_that_requests_commit_at_the_same_moment_are_published_toge
 ) -> None:
     queue = notifications_queue()
     groups: list[int] = []
-    send, first_sent = services._send, asyncio.Event()
+    send, sqs_answers = services._send, asyncio.Event()
 
     async def send_held(queue_url: str, events: Sequence[OutboxEvent]) -> tuple[list[OutboxEvent], set[uuid.UUID]]:
         groups.append(len(events))
-        if len(groups) == 1:
-            await first_sent.wait()  # the first event is at SQS while 24 other requests commit theirs
+        await sqs_answers.wait()  # SQS is slow: the groups in flight hold on while the other requests commit
         return await send(queue_url, events)
 
     monkeypatch.setattr(services, "_send", send_held)
-    first = asyncio.create_task(_commit_recorded_events(1))
-    while not groups:
-        await asyncio.sleep(0.01)
-    others = [asyncio.create_task(_commit_recorded_events(1)) for _ in range(24)]
-    waiting = services._publishers[asyncio.get_running_loop()]._waiting
-    for _ in range(1000):  # every other request has committed and waits for its event's publication
-        if len(waiting) == 24:
+    requests = [asyncio.create_task(_commit_recorded_events(1)) for _ in range(25)]
+    waiting = None
+    for _ in range(1000):  # every request has committed: DISPATCH_ROUNDS groups at SQS, the others waiting
+        publisher = services._publishers.get(asyncio.get_running_loop())
+        waiting = publisher._waiting if publisher else None
+        if waiting is not None and len(waiting) == 25 - services.DISPATCH_ROUNDS and len(groups) == 4:
             break
         await asyncio.sleep(0.01)
-    first_sent.set()
-    ids = [event_id for recorded in await asyncio.gather(first, *others) for event_id in recorded]
+    sqs_answers.set()
+    ids = [event_id for recorded in await asyncio.gather(*requests) for event_id in recorded]
 
-    assert groups == [1, 10, 10, 4]  # the 24 others together: one statement, three SendMessageBatches
+    assert services.DISPATCH_ROUNDS == 4
+    assert groups == [1, 1, 1, 1, 10, 10, 1]  # then the 21 others together: one statement, three SendMessageBatches
     assert sorted(await _published(ids)) == sorted(ids)  # each request waited until its event was published
     sent = _sent_ids(receive_all(queue))
     assert all(sent[str(event_id)] == 1 for event_id in ids)
