@@ -1,7 +1,7 @@
 """Bench 5: POST /v1/bookings through the inprocess gateway — correctness under contention, then throughput.
 
-The gateway is `python -m local_gateway serve --mode inprocess` (a subprocess, its defaults: DB_POOL_SIZE 10,
-up to 20 connections, the access log on, Redis for the cache) on the bench database, migrated first.
+The gateway is `python -m local_gateway serve --mode inprocess` (a subprocess, its defaults: a pool of 10
+connections + 10 overflow, the access log on, Redis for the cache) on the bench database, migrated first.
 The load generator of (a) is this process (httpx.AsyncClient, 32 connections, 32 workers taking requests
 from one queue); users and the tour are made over HTTP, the demo admin (restored by every gateway start)
 makes the tour and its departures.
@@ -612,7 +612,7 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
                 "own) on the same 2-core machine: (a) from a python load generator (httpx, 32 connections), (b) "
                 "from wrk (2 threads, 32 connections), as pgbench is a C client too",
         "gateway": f"python -m local_gateway serve --mode inprocess --no-schedules --no-queues --processes "
-                   f"{PROCESSES} (and --processes 1 beside it; DB_POOL_SIZE 10 per process, up to 20 connections, "
+                   f"{PROCESSES} (and --processes 1 beside it; DB_POOL_SIZE 10 + 10 overflow per process, "
                    "REDIS_URL set, PUSHGATEWAY_URL empty, AWS_ENDPOINT_URL the bench's moto, its notifications "
                    f"queue purged every {PURGE_SECONDS} s)",
         "database": DATABASE_URL.split("@")[-1],

@@ -52,11 +52,7 @@ def create_engine(**overrides: Any) -> AsyncEngine:
             "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
         }
     if "poolclass" not in overrides:
-        # Up to twice DB_POOL_SIZE at once, as before, but every connection opened is kept: an overflow connection
-        # was closed when given back, so a process serving more requests at once than DB_POOL_SIZE (the gateway
-        # under load) connected, introspected types and prepared its statements again all the time. The pool
-        # connects lazily: an environment that never needs two connections at once still opens one.
-        options |= {"pool_size": 2 * settings.db_pool_size, "max_overflow": 0, "pool_recycle": 1800}
+        options |= {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_recycle": 1800}
     engine = create_async_engine(settings.database_url, connect_args=connect_args, **(options | overrides))
     _time_statements(engine)
     _ping_when_idle(engine, settings.db_ping_idle_seconds)
