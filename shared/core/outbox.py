@@ -44,8 +44,8 @@ async def _dispatch_recorded(uow: UnitOfWork) -> None:
 
 
 async def dispatch(event_ids: list[uuid.UUID]) -> None:
-    """Publish committed events now (to the notifications queue), with those other requests of this process commit
-    at the same moment; what fails stays for the relay."""
+    """Publish committed events now (to the notifications queue), with those that other requests of this process
+    commit at the same moment; what fails stays for the relay."""
     from shared.core.settings import get_settings
 
     if event_ids and get_settings().notifications_queue_url:

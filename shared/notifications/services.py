@@ -121,8 +121,8 @@ async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
 
 
 async def publish(event_ids: list[uuid.UUID]) -> int:
-    """Right after their commit: publish these events with those other requests of this event loop committed at the
-    same moment, and wait until they are (or are left to the relay); how many of them were published.
+    """Right after their commit: publish these events with those that other requests of this event loop commit at
+    the same moment, and wait until they are (or are left to the relay); how many of them were published.
 
     One publisher per event loop (`_GroupPublisher`): while it publishes `DISPATCH_ROUNDS` groups, the events
     committed meanwhile wait and go together next, up to `DISPATCH_GROUP`: one statement takes and marks them, their
@@ -187,20 +187,16 @@ _publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupPublishe
 
 async def _publish_group(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     async with UnitOfWork() as uow:
-        return await _publish_now(uow, event_ids)
+        return await publish_now(uow, event_ids)
 
 
-async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
-    """Publish these committed events to the queue in `uow` and mark them published; how many were.
+async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Publish these committed events to the queue in `uow` and mark them published; the ids of those that were.
 
     Never fails the caller: with SQS or PostgreSQL unreachable the events stay unpublished and the relay sends them
     on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an outage costs the
     requests no time). The rows are locked while SQS takes them, so the relay skips them.
     """
-    return len(await _publish_now(uow, event_ids))
-
-
-async def _publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     global _dispatch_paused_until
     queue_url = get_settings().notifications_queue_url
     if not queue_url or time.monotonic() < _dispatch_paused_until:
