@@ -209,8 +209,8 @@ def bookings(result: dict[str, Any]) -> list[str]:
               + (f" (target ≥ {data['target_ratio_one_process']})" if "target_ratio_one_process" in data else "")
               + f"; every target met: {_yes(data['met'])}; "
               f"zero oversold and zero 5xx: {_yes(data['zero_oversold_zero_5xx'])}"
-              + (f"; requests without an answer (wrk's timeouts, apart from 5xx): {data['no_answer']}"
-                 if "no_answer" in data else ""), ""]
+              + (f"; requests without an answer (wrk's socket errors, timeouts mostly; apart from 5xx): "
+                 f"{data['no_answer']}" if "no_answer" in data else ""), ""]
     return lines
 
 
