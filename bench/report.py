@@ -185,14 +185,15 @@ def bookings(result: dict[str, Any]) -> list[str]:
         calls = ", ".join(f"{name} {info['per_request']:g}" for name, info in measured.items()) or "(one process only)"
         cpu = run["cpu_ms_per_request"]
         rows.append([run.get("gateway_processes", 1), run["bookings_per_s"], f"{run['created']} in {run['window_s']} s",
-                     run["status_counts"], run["server_errors_5xx"], run["database"]["oversold"],
+                     run["status_counts"], run["server_errors_5xx"], run.get("no_response", ""),
+                     run["database"]["oversold"],
                      f"{run['latency_ms']['p50']} / {run['latency_ms']['p99']}", calls,
                      f"{measured.get('db update', {}).get('ms_per_request', '')}",
                      f"{cpu['gateway_process']} / {cpu['postgres_all_processes']} / {cpu['load_generator']}"
                      + (f" / {cpu['sqs_stand_in']}" if "sqs_stand_in" in cpu else "")])
     lines += [f"(b) load generator: `{data['throughput_rounds'][0]['load_generator']}`", ""]
     lines += _table(["gateway processes", "bookings/s", "bookings (server's window)", "answers seen by wrk", "5xx",
-                     "oversold",
+                     "no answer (wrk's socket errors)", "oversold",
                      "p50 / p99 ms", "calls per request",
                      "UPDATE ms per request (incl. lock wait)",
                      "CPU ms/request gateway / postgres / load gen (/ SQS stand-in)"], rows)
@@ -207,7 +208,9 @@ def bookings(result: dict[str, Any]) -> list[str]:
               f"{data.get('ratio_to_pgbench_one_process', '')}"
               + (f" (target ≥ {data['target_ratio_one_process']})" if "target_ratio_one_process" in data else "")
               + f"; every target met: {_yes(data['met'])}; "
-              f"zero oversold and zero 5xx: {_yes(data['zero_oversold_zero_5xx'])}", ""]
+              f"zero oversold and zero 5xx: {_yes(data['zero_oversold_zero_5xx'])}"
+              + (f"; requests without an answer (wrk's socket errors, timeouts mostly; apart from 5xx): "
+                 f"{data['no_answer']}" if "no_answer" in data else ""), ""]
     return lines
 
 

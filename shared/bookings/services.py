@@ -65,6 +65,10 @@ def _booking_statements() -> _BookingStatements:
             Departure.id == bindparam("departure_id"), Departure.tour_id == Tour.id, Tour.is_published,
             Departure.status == "open", Departure.starts_on > bindparam("today", type_=Date),
             Departure.seats_taken + seats <= Departure.capacity,
+            # ... and the offer the booking was priced with is still the departure's (it may be remembered)
+            Departure.tour_id == bindparam("booking_tour_id"), Departure.starts_on == bindparam("booking_starts_on"),
+            func.coalesce(Departure.price_cents, Tour.price_cents) == bindparam("unit_price", type_=Integer),
+            Tour.currency == bindparam("booking_currency"), Tour.duration_days == bindparam("days", type_=Integer),
         )
         .values(seats_taken=Departure.seats_taken + seats, seats_version=Departure.seats_version + 1)
         .returning((Departure.capacity - Departure.seats_taken).label("seats_left"), Departure.seats_version)
@@ -94,6 +98,32 @@ def _booking_statements() -> _BookingStatements:
     return _BookingStatements(offer, book, book_and_store)
 
 
+class _Offer(NamedTuple):
+    tour_id: uuid.UUID
+    starts_on: dt.date
+    unit_price: int
+    currency: str
+    days: int
+
+
+# The offers of the departures booked lately, by departure: the booking statement checks the one it is given against
+# the departure and its tour, so a remembered offer that changed since books nothing and is read again.
+_offers: dict[uuid.UUID, _Offer] = {}
+_OFFERS_KEPT = 4096
+
+
+async def _offer(uow: UnitOfWork, departure_id: uuid.UUID) -> _Offer:
+    # Columns, no entities: run on the session's connection, without the ORM's work on the way in and out.
+    connection = await uow.session.connection()
+    row = (await connection.execute(_booking_statements().offer, {"departure_id": departure_id})).one_or_none()
+    if row is None:
+        raise NotFoundError("No such departure")
+    if len(_offers) >= _OFFERS_KEPT:
+        del _offers[next(iter(_offers))]  # the one remembered first
+    offer = _offers[departure_id] = _Offer(*row)
+    return offer
+
+
 async def create_booking(
     uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None,
     paid_offline: bool = False,
@@ -102,45 +132,52 @@ async def create_booking(
 
     `paid_offline` (admins): the booking is confirmed at once, paid outside the provider.
     """
-    now = utcnow()
     statements = _booking_statements()
-    # Columns, no entities: run on the session's connection, without the ORM's work on the way in and out.
-    connection = await uow.session.connection()
-    offer = (await connection.execute(statements.offer, {"departure_id": data.departure_id})).one_or_none()
+    offer, remembered = _offers.get(data.departure_id), True
     if offer is None:
-        raise NotFoundError("No such departure")
-    tour_id, starts_on, unit_price, currency, days = offer
-    booking = Booking(
-        id=uuid.uuid4(), user_id=user.id, tour_id=tour_id, departure_id=data.departure_id, starts_on=starts_on,
-        ends_on=starts_on + dt.timedelta(days=days - 1), seats=data.seats, travellers=data.travellers,
-        note=data.note, total_cents=unit_price * data.seats, currency=currency, status="pending",
-        expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), paid_cents=0, refunded_cents=0,
-        payment_method=None, version=1, created_at=now, updated_at=now,
-    )
-    if paid_offline:
-        booking.status, booking.expires_at = "confirmed", None
-        booking.paid_cents, booking.payment_method = booking.total_cents, "offline"
-    shown, event_id = schemas.BookingOut.model_validate(booking), uuid.uuid4()
-    params = {
-        "departure_id": data.departure_id, "today": now.date(), "seats": data.seats,
-        **{f"booking_{name}": getattr(booking, name) for name in _BOOKING_COLUMNS},
-        "event_id": event_id, "event_type": "booking.created", "event_aggregate_id": booking.id,
-        "event_user_id": user.id, "event_payload": shown.model_dump(mode="json"), "event_created_at": now,
-    }
-    if claim is not None:
-        params |= {"claim_user_id": claim.user_id, "claim_key": claim.key,
-                   "claim_body": shown.model_dump_json().encode()}
-    # The conditional UPDATE re-checks everything the offer was read with; if it matches nothing, the
-    # statement inserts nothing either.
-    taken = await uow.commit_alone(
-        statements.book if claim is None else statements.book_and_store, params,
-        then=lambda row: seats.changing(uow, {data.departure_id: Seats(row.seats_left, row.seats_version)}))
-    if taken is None:
+        offer, remembered = await _offer(uow, data.departure_id), False
+    while True:
+        now = utcnow()
+        booking = Booking(
+            id=uuid.uuid4(), user_id=user.id, tour_id=offer.tour_id, departure_id=data.departure_id,
+            starts_on=offer.starts_on, ends_on=offer.starts_on + dt.timedelta(days=offer.days - 1), seats=data.seats,
+            travellers=data.travellers, note=data.note, total_cents=offer.unit_price * data.seats,
+            currency=offer.currency, status="pending",
+            expires_at=now + dt.timedelta(seconds=get_settings().booking_hold_seconds), paid_cents=0,
+            refunded_cents=0, payment_method=None, version=1, created_at=now, updated_at=now,
+        )
+        if paid_offline:
+            booking.status, booking.expires_at = "confirmed", None
+            booking.paid_cents, booking.payment_method = booking.total_cents, "offline"
+        shown, event_id = schemas.BookingOut.model_validate(booking), uuid.uuid4()
+        params = {
+            "departure_id": data.departure_id, "today": now.date(), "seats": data.seats,
+            "unit_price": offer.unit_price, "days": offer.days,
+            **{f"booking_{name}": getattr(booking, name) for name in _BOOKING_COLUMNS},
+            "event_id": event_id, "event_type": "booking.created", "event_aggregate_id": booking.id,
+            "event_user_id": user.id, "event_payload": shown.model_dump(mode="json"), "event_created_at": now,
+        }
+        if claim is not None:
+            params |= {"claim_user_id": claim.user_id, "claim_key": claim.key,
+                       "claim_body": shown.model_dump_json().encode()}
+        # The conditional UPDATE re-checks everything the offer was read with; if it matches nothing, the
+        # statement inserts nothing either.
+        taken = await uow.commit_alone(
+            statements.book if claim is None else statements.book_and_store, params,
+            then=lambda row: seats.changing(uow, {data.departure_id: Seats(row.seats_left, row.seats_version)}))
+        if taken is not None:
+            break
+        if remembered:  # the offer changed since, or it did not and the departure says why not
+            _offers.pop(data.departure_id, None)
+            fresh, remembered = await _offer(uow, data.departure_id), False
+            if fresh != offer:
+                offer = fresh
+                continue
         await refuse(uow, data.departure_id, today=now.date())
     if claim is not None:
         claim.completed = True
     changes.counted(booking)
-    await outbox.dispatch(uow, [event_id])
+    await outbox.dispatch([event_id])
     return booking
 
 

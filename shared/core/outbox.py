@@ -40,14 +40,15 @@ def record(uow: UnitOfWork, type: str, *, aggregate_id: uuid.UUID, user_id: uuid
 
 async def _dispatch_recorded(uow: UnitOfWork) -> None:
     events, uow.recorded_events = uow.recorded_events, []
-    await dispatch(uow, events)
+    await dispatch(events)
 
 
-async def dispatch(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> None:
-    """Publish committed events now (to the notifications queue); what fails stays for the relay."""
+async def dispatch(event_ids: list[uuid.UUID]) -> None:
+    """Publish committed events now (to the notifications queue), with those that other requests of this process
+    commit at the same moment; what fails stays for the relay."""
     from shared.core.settings import get_settings
 
     if event_ids and get_settings().notifications_queue_url:
         from shared.notifications import services  # only functions that write events: after their commit
 
-        await services.publish_now(uow, event_ids)
+        await services.publish(event_ids)

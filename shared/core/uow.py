@@ -39,10 +39,17 @@ class UnitOfWork:
         self._after_commit.append(hook)
 
     async def commit(self) -> None:
+        self._check_reads_alone()
+        if self._session is not None:  # none yet: nothing to commit
+            await self._session.commit()
+        await self._run_hooks()
+
+    def _check_reads_alone(self) -> None:
         session = self._session
         if self._reads_alone and session is not None and (session.new or session.dirty or session.deleted):
             raise RuntimeError("a unit of work that reads alone writes only with commit_alone")
-        await self.session.commit()
+
+    async def _run_hooks(self) -> None:
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
             await hook()
@@ -57,12 +64,19 @@ class UnitOfWork:
         """
         from shared.core import db
 
-        await self.commit()
-        if db.is_bound():  # tests: one outer transaction, so a savepoint like every other write
-            row = (await self.session.execute(statement, params)).first()
-        else:
-            connection = await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        reads_alone = self._reads_alone and not db.is_bound()
+        if reads_alone:  # the reads' connection commits each statement as it runs: the statement goes on it too
+            self._check_reads_alone()
+            await self._run_hooks()  # its reads have nothing to commit: the connection stays checked out
+            connection = await self.session.connection()
             row = (await connection.execute(statement, params)).first()
+        else:
+            await self.commit()
+            if db.is_bound():  # tests: one outer transaction, so a savepoint like every other write
+                row = (await self.session.execute(statement, params)).first()
+            else:
+                connection = await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                row = (await connection.execute(statement, params)).first()
         if row is not None and then is not None:
             then(row)
         if self._reads_alone and self._session is not None:  # what follows (the hooks too) runs in transactions

@@ -24,6 +24,8 @@ retried later, with exponential back-off.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
 import functools
 import hashlib
 import hmac
@@ -32,6 +34,7 @@ import logging
 import random
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -60,6 +63,10 @@ logger = logging.getLogger("tourbook.notifications")
 RELAY_BATCH = 100  # rows locked per transaction; SQS takes them 10 per request
 RELAY_BUDGET_SECONDS = 20.0  # then the run stops; the next one (a minute later) goes on
 SQS_BATCH = 10
+DISPATCH_GROUP = 100  # events published together right after their commits: one statement, SendMessageBatches of ten
+# Groups being published at once by one event loop (what commits meanwhile waits for the next). Four were tried
+# under the bookings bench: groups of ~5 instead of ~15, a third more CPU per booking, no more bookings a second.
+DISPATCH_ROUNDS = 1
 BACKOFF_BASE_SECONDS = 60  # a failed delivery is received again after 1, 2, 4, 8... minutes
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 USER_AGENT = "tourbook-webhooks/1"
@@ -113,17 +120,87 @@ async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
     return published
 
 
-async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
-    """Right after their commit: publish these events to the queue and mark them published; how many were.
+async def publish(event_ids: list[uuid.UUID]) -> int:
+    """Right after their commit: publish these events with those that other requests of this event loop commit at
+    the same moment, and wait until they are (or are left to the relay); how many of them were published.
 
-    Never fails the request that wrote them: with SQS or PostgreSQL unreachable the events stay unpublished and the
-    relay sends them on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an
-    outage costs the requests no time). The rows are locked while SQS takes them, so the relay skips them.
+    One publisher per event loop (`_GroupPublisher`): while it publishes `DISPATCH_ROUNDS` groups, the events
+    committed meanwhile wait and go together next, up to `DISPATCH_GROUP`: one statement takes and marks them, their
+    SendMessageBatches of ten go side by side, one commit. A process serving many requests at once (the local
+    gateway) pays one publication for many bookings; a Lambda environment, one request at a time, publishes groups
+    of one, as before. Never fails the request (see `publish_now`).
+    """
+    if not event_ids or not get_settings().notifications_queue_url or time.monotonic() < _dispatch_paused_until:
+        return 0
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(loop)
+    if publisher is None:
+        publisher = _publishers[loop] = _GroupPublisher()
+    return await publisher.publish(event_ids)
+
+
+class _Waiting(NamedTuple):
+    event_ids: list[uuid.UUID]
+    published: asyncio.Future[int]
+    context: contextvars.Context  # the request's: its function's metrics and logs (and a test's bound connection)
+
+
+class _GroupPublisher:
+    """Up to `DISPATCH_ROUNDS` groups are published at once; the events of the requests that commit meanwhile wait
+    and go together in the next group."""
+
+    def __init__(self) -> None:
+        self._waiting: collections.deque[_Waiting] = collections.deque()
+        self._rounds: set[asyncio.Task[set[uuid.UUID]]] = set()
+
+    async def publish(self, event_ids: list[uuid.UUID]) -> int:
+        waiting = _Waiting(event_ids, asyncio.get_running_loop().create_future(), contextvars.copy_context())
+        self._waiting.append(waiting)
+        self._start()
+        # A request cancelled meanwhile (its client gone) stops waiting; its events are published all the same.
+        return await waiting.published
+
+    def _start(self) -> None:
+        while self._waiting and len(self._rounds) < DISPATCH_ROUNDS:
+            group = [self._waiting.popleft()]
+            count = len(group[0].event_ids)
+            while self._waiting and count + len(self._waiting[0].event_ids) <= DISPATCH_GROUP:
+                group.append(self._waiting.popleft())
+                count += len(group[-1].event_ids)
+            event_ids = [event_id for waiting in group for event_id in waiting.event_ids]
+            round_ = asyncio.get_running_loop().create_task(_publish_group(event_ids), context=group[0].context)
+            self._rounds.add(round_)
+            round_.add_done_callback(functools.partial(self._finished, group))
+
+    def _finished(self, group: list[_Waiting], round_: asyncio.Task[set[uuid.UUID]]) -> None:
+        self._rounds.discard(round_)
+        # A round stopped (the loop closing) published nothing anyone knows of: the relay sends those events.
+        published = set() if round_.cancelled() or round_.exception() is not None else round_.result()
+        for waiting in group:
+            if not waiting.published.done():
+                waiting.published.set_result(sum(event_id in published for event_id in waiting.event_ids))
+        self._start()
+
+
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupPublisher] = weakref.WeakKeyDictionary()
+
+
+async def _publish_group(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    async with UnitOfWork() as uow:
+        return await publish_now(uow, event_ids)
+
+
+async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Publish these committed events to the queue in `uow` and mark them published; the ids of those that were.
+
+    Never fails the caller: with SQS or PostgreSQL unreachable the events stay unpublished and the relay sends them
+    on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an outage costs the
+    requests no time). The rows are locked while SQS takes them, so the relay skips them.
     """
     global _dispatch_paused_until
     queue_url = get_settings().notifications_queue_url
     if not queue_url or time.monotonic() < _dispatch_paused_until:
-        return 0
+        return set()
     taken: list[OutboxEvent] = []
     sent: list[OutboxEvent] = []
     try:
@@ -132,11 +209,19 @@ async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
         statements = _publish_statements()
         rows = await uow.session.execute(statements.take, {"ids": event_ids, "now": utcnow()})
         taken = sorted((OutboxEvent(**row._mapping) for row in rows), key=lambda event: (event.created_at, event.id))
+        # SendMessageBatches of ten, side by side; what SQS took stays marked whatever happened to the others.
+        answers = await asyncio.gather(*(_send(queue_url, taken[start:start + SQS_BATCH])
+                                         for start in range(0, len(taken), SQS_BATCH)), return_exceptions=True)
         refused: set[uuid.UUID] = set()
-        for start in range(0, len(taken), SQS_BATCH):
-            sent_now, refused_now = await _send(queue_url, taken[start:start + SQS_BATCH])
-            sent += sent_now
-            refused |= refused_now
+        failure: BaseException | None = None
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                failure = answer
+            else:
+                sent += answer[0]
+                refused |= answer[1]
+        if failure is not None:
+            raise failure
         if refused:
             await uow.session.execute(statements.untake, {"ids": list(refused)})
         await uow.commit()
@@ -154,8 +239,8 @@ async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> int:
                 await uow.rollback()
         except Exception:
             await uow.rollback()
-        return 0
-    return len(sent)
+        return set()
+    return {event.id for event in sent}
 
 
 class _PublishStatements(NamedTuple):

@@ -16,7 +16,7 @@ from shared.core.outbox import OutboxEvent
 from shared.core.uow import UnitOfWork
 from shared.tours import services as tour_services
 from shared.tours.models import Departure
-from shared.tours.schemas import DepartureUpdate
+from shared.tours.schemas import DepartureUpdate, TourUpdate
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
 
 
@@ -80,6 +80,29 @@ async def test_closed_cancelled_and_unknown_departures_are_refused(uow: UnitOfWo
         await make_booking(uow, user, hidden.id)
     bookings = await uow.session.scalars(select(Booking).where(Booking.user_id == user.id))
     assert list(bookings) == []
+
+
+async def test_a_tour_changed_since_the_last_booking_books_at_its_new_price_length_and_status(
+        uow: UnitOfWork) -> None:
+    user = await make_user(uow)
+    tour = await make_tour(uow, price_cents=30_000, duration_days=4)
+    departure = await make_departure(uow, tour.id, capacity=10)
+    first = await make_booking(uow, user, departure.id, seats=1)
+    assert (first.total_cents, first.currency, (first.ends_on - first.starts_on).days) == (30_000, "EUR", 3)
+
+    await tour_services.update_tour(uow, tour_id=tour.id, data=TourUpdate(price_cents=45_000))
+    second = await make_booking(uow, user, departure.id, seats=2)
+    assert (second.total_cents, second.currency, (second.ends_on - second.starts_on).days) == (90_000, "EUR", 3)
+    await tour_services.update_tour(uow, tour_id=tour.id, data=TourUpdate(duration_days=2, currency="USD"))
+    third = await make_booking(uow, user, departure.id, seats=2)
+    assert (third.total_cents, third.currency, (third.ends_on - third.starts_on).days) == (90_000, "USD", 1)
+    assert await _seats_left(uow, departure.id) == 5
+
+    await tour_services.update_tour(uow, tour_id=tour.id, data=TourUpdate(is_published=False))
+    with pytest.raises(NotFoundError):
+        await make_booking(uow, user, departure.id)
+    await uow.session.refresh(user)
+    assert await _seats_left(uow, departure.id) == 5
 
 
 async def test_paying_confirms_once_and_a_decline_leaves_it_pending(uow: UnitOfWork) -> None:

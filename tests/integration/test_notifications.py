@@ -13,7 +13,7 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import select
@@ -142,6 +142,39 @@ async def test_recorded_events_are_published_once_right_after_their_commit(aws: 
     assert body["type"] == "test.happened" and body["payload"] == {"n": 3} and body["created_at"].endswith("Z")
 
     await _relay()  # nothing of these is left for the safety net
+    assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
+
+
+async def test_events_that_requests_commit_at_the_same_moment_are_published_together_each_once(
+    aws: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue = notifications_queue()
+    groups: list[int] = []
+    send, sqs_answers = services._send, asyncio.Event()
+
+    async def send_held(queue_url: str, events: Sequence[OutboxEvent]) -> tuple[list[OutboxEvent], set[uuid.UUID]]:
+        groups.append(len(events))
+        await sqs_answers.wait()  # SQS is slow: the groups in flight hold on while the other requests commit
+        return await send(queue_url, events)
+
+    monkeypatch.setattr(services, "_send", send_held)
+    requests = [asyncio.create_task(_commit_recorded_events(1)) for _ in range(25)]
+    rounds, waiting = services.DISPATCH_ROUNDS, None
+    for _ in range(1000):  # every request has committed: DISPATCH_ROUNDS groups at SQS, the others waiting
+        publisher = services._publishers.get(asyncio.get_running_loop())
+        waiting = publisher._waiting if publisher else None
+        if waiting is not None and len(waiting) == 25 - services.DISPATCH_ROUNDS and len(groups) == rounds:
+            break
+        await asyncio.sleep(0.01)
+    sqs_answers.set()
+    ids = [event_id for recorded in await asyncio.gather(*requests) for event_id in recorded]
+
+    others = 25 - rounds  # then all the others together: one statement, their SendMessageBatches of ten
+    assert groups == [1] * rounds + [10] * (others // 10) + ([others % 10] if others % 10 else [])
+    assert sorted(await _published(ids)) == sorted(ids)  # each request waited until its event was published
+    sent = _sent_ids(receive_all(queue))
+    assert all(sent[str(event_id)] == 1 for event_id in ids)
+    await _relay()
     assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
 
 
