@@ -102,18 +102,26 @@ async def test_two_relays_at_once_send_each_event_once(aws: str) -> None:
 async def test_with_sqs_down_nothing_is_marked_and_everything_goes_once_it_is_back(aws: str) -> None:
     queue = notifications_queue()
     ids = await _record_events(12)
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{_closed_port()}"
-    reset_settings()
-    aws_clients.reset()
+    _sqs_at(f"http://127.0.0.1:{_closed_port()}")  # SQS is down
 
     with pytest.raises(Exception) as failure:
         await _relay()
     assert "connect" in type(failure.value).__name__.lower() or "connect" in str(failure.value).lower()
     assert await _published(ids) == []
 
-    os.environ["AWS_ENDPOINT_URL"] = aws  # SQS is back
+    _sqs_at(aws)  # SQS is back
+    await _relay_sends_each_once(queue, ids)
+
+
+def _sqs_at(endpoint: str) -> None:
+    """Point the code's AWS clients at `endpoint` (a closed port: SQS is down)."""
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
     reset_settings()
     aws_clients.reset()
+
+
+async def _relay_sends_each_once(queue: str, ids: list[uuid.UUID]) -> None:
+    """The relay's run publishes each of these events once, and marks them published."""
     await _relay()
     sent = _sent_ids(receive_all(queue))
     assert all(sent[str(event_id)] == 1 for event_id in ids)
@@ -183,20 +191,13 @@ async def test_with_sqs_down_the_commit_stands_and_the_relay_publishes_the_event
 ) -> None:
     monkeypatch.setattr(services, "_dispatch_paused_until", 0.0)
     queue = notifications_queue()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{_closed_port()}"
-    reset_settings()
-    aws_clients.reset()
+    _sqs_at(f"http://127.0.0.1:{_closed_port()}")  # SQS is down
 
     ids = await _commit_recorded_events(3)
     assert await _published(ids) == []  # committed, not published, not marked
 
-    os.environ["AWS_ENDPOINT_URL"] = aws  # SQS is back
-    reset_settings()
-    aws_clients.reset()
-    await _relay()
-    sent = _sent_ids(receive_all(queue))
-    assert all(sent[str(event_id)] == 1 for event_id in ids)
-    assert sorted(await _published(ids)) == sorted(ids)
+    _sqs_at(aws)  # SQS is back
+    await _relay_sends_each_once(queue, ids)
 
 
 # -- the consumer ------------------------------------------------------------------------------------------
