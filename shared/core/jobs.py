@@ -39,44 +39,37 @@ class RetryLater(Exception):
 
 def scheduled_handler(job: Job) -> LambdaHandler:
     """A Lambda handler that runs `job` (named after it) with a fresh unit of work on each invocation."""
-    logs.configure()
-    snapstart.install()
-    name = job.__name__
 
-    async def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        started, cold_start = _begin(name)
-        try:
-            async with UnitOfWork() as uow:
-                processed = await job(uow)
-        except Exception as exc:
-            _finish(name, context, started, cold_start, "error", 0, 0, trigger="schedule", error=exc)
-            raise
-        _finish(name, context, started, cold_start, "ok", processed, 0, trigger="schedule")
-        return {"function": name, "processed": processed}
+    async def work(uow: UnitOfWork, event: dict[str, Any]) -> int:
+        return await job(uow)
 
-    return _lambda(name, job.__doc__, run)
+    return _one_unit(job.__name__, job.__doc__, work, trigger="schedule")
 
 
 def event_handler(process: EventProcessor) -> LambdaHandler:
     """A Lambda handler for one EventBridge event (an S3 upload): like a scheduled job, but it reads the event.
 
     An error propagates, so Lambda retries the asynchronous invocation (the rule's retry policy)."""
+    return _one_unit(process.__name__, process.__doc__, process, trigger="event")
+
+
+def _one_unit(name: str, doc: str | None, work: EventProcessor, *, trigger: str) -> LambdaHandler:
+    """`work` in a unit of work of its own per invocation, counted by what it processed; an error propagates."""
     logs.configure()
     snapstart.install()
-    name = process.__name__
 
     async def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started, cold_start = _begin(name)
         try:
             async with UnitOfWork() as uow:
-                processed = await process(uow, event)
+                processed = await work(uow, event)
         except Exception as exc:
-            _finish(name, context, started, cold_start, "error", 0, 0, trigger="event", error=exc)
+            _finish(name, context, started, cold_start, "error", 0, 0, trigger=trigger, error=exc)
             raise
-        _finish(name, context, started, cold_start, "ok", processed, 0, trigger="event")
+        _finish(name, context, started, cold_start, "ok", processed, 0, trigger=trigger)
         return {"function": name, "processed": processed}
 
-    return _lambda(name, process.__doc__, run)
+    return _lambda(name, doc, run)
 
 
 def queue_handler(process: RecordProcessor) -> LambdaHandler:

@@ -69,17 +69,11 @@ async def log_in(uow: UnitOfWork, *, email: str, password: str, ip: str, user_ag
     if not user.is_active:
         await _record_login(uow, user, ip=ip, user_agent=user_agent, success=False)
         raise AccountDisabledError("This account has been deactivated")
-    family = TokenFamily(id=uuid.uuid4(), user_id=user.id)
-    uow.session.add(family)
-    uow.session.add(LoginEvent(user_id=user.id, ip=ip, user_agent=user_agent, success=True))
-    await uow.session.flush()  # the family row first: refresh tokens point at it
-    issued = await _issue_tokens(uow, user, family_id=family.id)
-    await uow.commit()
-    return issued
+    return await open_session(uow, user, ip=ip, user_agent=user_agent)
 
 
 async def open_session(uow: UnitOfWork, user: User, *, ip: str, user_agent: str) -> schemas.TokensOut:
-    """A new token family for a user signed in some other way than a password (another provider)."""
+    """A new token family for a user signed in (with a password, or with another provider), its sign-in logged."""
     family = TokenFamily(id=uuid.uuid4(), user_id=user.id)
     uow.session.add(family)
     uow.session.add(LoginEvent(user_id=user.id, ip=ip, user_agent=user_agent, success=True))

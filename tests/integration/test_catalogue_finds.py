@@ -3,15 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from shared.core import aws as aws_clients
-from shared.core import db
 from shared.core.errors import BadRequestError, NotFoundError
 from shared.core.schemas import encode_cursor
 from shared.core.settings import get_settings
@@ -24,19 +20,6 @@ from tests.support.builders import make_booking, make_departure, make_tour, make
 
 def _country() -> str:
     return f"Findland {uuid.uuid4().hex[:6]}"
-
-
-@pytest.fixture
-async def statements(uow: UnitOfWork) -> AsyncIterator[list[str]]:
-    log: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        log.append(statement)
-
-    engine = db.get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield log
-    event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_q_finds_a_tour_by_its_tag(uow: UnitOfWork) -> None:

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from shared.core import db
 from shared.core.errors import BadRequestError, NotFoundError
 from shared.core.schemas import PageQuery
 from shared.core.uow import UnitOfWork
@@ -16,19 +13,6 @@ from shared.favourites import services
 from shared.tours import services as tour_services
 from shared.tours.schemas import TourUpdate
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
-
-
-@pytest.fixture
-async def statements(uow: UnitOfWork) -> AsyncIterator[list[str]]:
-    log: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        log.append(statement)
-
-    engine = db.get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield log
-    event.remove(engine, "before_cursor_execute", record)
 
 
 async def _ids(uow: UnitOfWork, user: Any, **params: Any) -> list[uuid.UUID]:

@@ -6,13 +6,14 @@ Every request is recorded with the bot token from its path.
 """
 from __future__ import annotations
 
-import http.server
 import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.support.servers import QuietHandler, serving
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def bot_api() -> Iterator[BotApi]:
     lock = threading.Lock()
     api = BotApi(url="")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
             raw = self.rfile.read(int(self.headers.get("content-length") or 0))
             try:
@@ -82,16 +83,5 @@ def bot_api() -> Iterator[BotApi]:
             self.end_headers()
             self.wfile.write(encoded)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as api.url:
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

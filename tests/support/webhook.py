@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.server
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from tests.support.servers import QuietHandler, serving
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def webhook_server() -> Iterator[Webhook]:
     lock = threading.Lock()
     webhook = Webhook(url="")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             with lock:
@@ -44,19 +45,9 @@ def webhook_server() -> Iterator[Webhook]:
             self.send_header("content-length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="webhook", daemon=True)
-    thread.start()
-    webhook.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/tourbook"
-    try:
+    with serving(Handler) as url:
+        webhook.url = f"{url}/hooks/tourbook"
         yield webhook
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def expected_signature(secret: str, timestamp: str, body: bytes) -> str:

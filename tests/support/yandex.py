@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import json
 import secrets
 import threading
@@ -13,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.support.servers import QuietHandler, serving
 
 
 @dataclass
@@ -56,7 +57,7 @@ def yandex_server(client_id: str, client_secret: str) -> Iterator[Yandex]:
     lock = threading.Lock()
     fake = Yandex(url="", client_id=client_id, client_secret=client_secret)
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self, method: str) -> None:
             parts = urllib.parse.urlsplit(self.path)
             raw = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
@@ -79,16 +80,5 @@ def yandex_server(client_id: str, client_secret: str) -> Iterator[Yandex]:
         def do_POST(self) -> None:  # noqa: N802
             self._answer("POST")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as fake.url:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
