@@ -29,11 +29,6 @@ TOURS = "/v1/tours"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
-@pytest.fixture(scope="module")
-def admin() -> str:
-    return token_for("admin")
-
-
 def _problem(reply: Reply, status: int, code: str) -> dict[str, Any]:
     assert reply.status == status, reply.body
     assert reply.headers["content-type"] == "application/problem+json"

@@ -3,26 +3,13 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from functions.admin import list_all_tours
 from functions.tours import create_tour, delete_tour_image, get_tour
 from functions.users import delete_favourite, list_favourites, put_favourite
-from tests.support.accounts import token_for
 from tests.support.invoke import invoke
 
 TOUR = {"title": "Slug Test Tour", "description": "Made by a functional test.", "country": "Slugland",
         "city": "Slugville", "duration_days": 3, "price_cents": 45_000, "currency": "EUR", "tags": ["test"]}
-
-
-@pytest.fixture(scope="module")
-def admin() -> str:
-    return token_for("admin")
-
-
-@pytest.fixture(scope="module")
-def user() -> str:
-    return token_for("user")
 
 
 def test_a_tour_is_shown_by_its_slug_and_a_draft_only_to_admins(admin: str, user: str) -> None:

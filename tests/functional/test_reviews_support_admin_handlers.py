@@ -20,16 +20,6 @@ TOUR = {"title": "Reviewable Tour", "description": "For reviews.", "country": "R
 
 
 @pytest.fixture(scope="module")
-def admin() -> str:
-    return token_for("admin")
-
-
-@pytest.fixture(scope="module")
-def user() -> str:
-    return token_for("user")
-
-
-@pytest.fixture(scope="module")
 def tour_id(admin: str) -> str:
     return str(invoke(create_tour.handler, "POST", "/v1/tours", token=admin, json_body=TOUR).json()["id"])
 
