@@ -29,7 +29,7 @@ from shared.core.uow import UnitOfWork
 if typing.TYPE_CHECKING:
     from shared.core.idempotency import Claim
 
-__all__ = ["Request", "Response", "json", "no_content", "lambda_handler", "Principal"]
+__all__ = ["Request", "Response", "json", "json_bytes", "no_content", "lambda_handler", "Principal"]
 
 logger = logging.getLogger("tourbook.http")
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -120,6 +120,11 @@ class Request(StarletteRequest):
 
 def json(data: pydantic.BaseModel | Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = data.model_dump_json().encode() if isinstance(data, pydantic.BaseModel) else pydantic_core.to_json(data)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def json_bytes(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A body that is JSON already (a service's answer made from the cache)."""
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
