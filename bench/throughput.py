@@ -12,8 +12,12 @@ is the median requests/s of the rounds, the p99 that of the median round. With b
 servers run at once and each target of one mode is followed by the same target of the other (issue 18), and
 the inprocess gateway's cache hits, misses and errors are read from its /metrics at the end.
 
-Beside each ratio, `cpu_ratio_to_hello`: the hello's server CPU per request over the target's (user + system time of
-the server process over the requests wrk counted), which a busy machine moves less than it moves requests/s.
+The ratio to the hello, three ways: `ratio_to_hello`, the target's median requests/s over the hello's;
+`paired_ratio_to_hello`, the median over the rounds of the target's requests/s over that round's hello's (the hello
+and the gateway's cached tour run one right after the other, in an order that flips every round, so that the load
+of a shared machine moves both runs of a pair alike; the target's `ratio_met` is decided on this one); and
+`cpu_ratio_to_hello` (with `paired_cpu_ratio_to_hello`), the hello's server CPU per request over the target's (user +
+system time of the server process over the requests wrk counted), which a busy machine moves less than requests/s.
 
 `--cache memory` leaves REDIS_URL unset (the in-process cache), `--cache redis` points every server at
 redis://127.0.0.1:6379/12 (flushed first; `THROUGHPUT_BENCH_REDIS_URL` overrides). The tour is a published one of
@@ -174,18 +178,26 @@ def run(rounds: int = 3, seconds: int = 10, connections: int = 32, threads: int 
             Target("gateway inprocess GET /v1/health", "inprocess", base["inprocess"] + "/v1/health"),
             Target("gateway isolated GET /v1/health", "isolated", base["isolated"] + "/v1/health"),
         ]
-    # one target of each mode after the other: (memory hello, redis hello, memory direct, redis direct, ...)
-    turns = [(cache, target) for row in zip(*targets.values()) for cache, target in zip(caches, row)]
+    # One target of each mode after the other (memory direct, redis direct, ...), in blocks that take turns leading
+    # the round. The hello and the gateway's cached tour are one block, each mode's two runs next to each other and
+    # the modes' gateways too (memory hello, memory gateway, redis gateway, redis hello), the block reversed every
+    # other round: each round's ratio of a gateway to its hello compares runs made one after the other.
+    rows = list(zip(*targets.values()))
+    pairs = [[(cache, hello), (cache, gateway)] for cache, hello, gateway in zip(caches, rows[0], rows[2])]
+    first = [turn for index, pair in enumerate(pairs) for turn in (pair[::-1] if index % 2 else pair)]
+    blocks = [first, *([(cache, target) for cache, target in zip(caches, row)] for row in (rows[1], *rows[3:]))]
     pids: dict[tuple[str, str], int] = {}
     with ExitStack() as stack:
         for (cache, name), (command, probe, env) in servers.items():
             log(f"throughput[{cache}]: starting {name}")
             pids[cache, name] = stack.enter_context(serving(f"{cache} {name}", command, probe, env))
-        for _, target in turns:  # warm-up: connections, caches, isolated environments
-            wrk(target.url, threads=threads, connections=connections, seconds=3)
+        for row in rows:  # warm-up: connections, caches, isolated environments
+            for target in row:
+                wrk(target.url, threads=threads, connections=connections, seconds=3)
         for round_ in range(rounds):
-            shift = round_ * len(caches) % len(turns)
-            for cache, target in turns[shift:] + turns[:shift]:
+            shift = round_ % len(blocks)
+            flipped = [first[::-1] if round_ % 2 else first, *blocks[1:]]
+            for cache, target in [turn for block in flipped[shift:] + flipped[:shift] for turn in block]:
                 cpu_before = cpu_seconds(pids[cache, target.server])
                 result = wrk(target.url, threads=threads, connections=connections, seconds=seconds)
                 cpu = cpu_seconds(pids[cache, target.server]) - cpu_before
@@ -235,21 +247,30 @@ def _summarise(targets: list[Target], commands: dict[str, list[str]], redis_url:
                      for name, command in commands.items()},
         "targets": {},
     }
-    hello_rps = statistics.median(run["requests_per_s"] for run in targets[0].runs)
-    hello_cpu = statistics.median(run["server_cpu_ms_per_request"] for run in targets[0].runs)
+    hello = targets[0].runs
+    hello_rps = statistics.median(run["requests_per_s"] for run in hello)
+    hello_cpu = statistics.median(run["server_cpu_ms_per_request"] for run in hello)
     for target in targets:
         rps = [run["requests_per_s"] for run in target.runs]
         median = statistics.median(rps)
         median_run = sorted(target.runs, key=lambda run: run["requests_per_s"])[len(target.runs) // 2]
         cpu = statistics.median(run["server_cpu_ms_per_request"] for run in target.runs)
+        # Each round's ratio to that round's hello, then their median: the machine's load moves both runs of a
+        # round (next to each other for the gateway's cached tour) more alike than it moves two medians.
+        paired = [run["requests_per_s"] / base["requests_per_s"] for run, base in zip(target.runs, hello)]
+        paired_cpu = [base["server_cpu_ms_per_request"] / run["server_cpu_ms_per_request"]
+                      for run, base in zip(target.runs, hello) if run["server_cpu_ms_per_request"]]
         out["targets"][target.name] = {
             "url_path": target.url.split("/", 3)[3] if target.url.count("/") >= 3 else "/",
             "requests_per_s_median": round(median, 1),
             "requests_per_s_runs": rps,
             "ratio_to_hello": round(median / hello_rps, 3),
+            "paired_ratio_to_hello": round(statistics.median(paired), 3),
+            "paired_ratios_to_hello": [round(ratio, 3) for ratio in paired],
             # The hello's server CPU per request over this target's: what the ratio would be with a server that
             # has a core of its own, and less at the mercy of the load of the machine than requests/s are.
             "cpu_ratio_to_hello": round(hello_cpu / cpu, 3) if cpu else None,
+            "paired_cpu_ratio_to_hello": round(statistics.median(paired_cpu), 3) if paired_cpu else None,
             "median_round_latency_ms": median_run["latency_ms"],
             "server_cpu_ms_per_request_median": cpu,
             "non_2xx_total": sum(run["non_2xx_3xx"] for run in target.runs),
@@ -262,8 +283,12 @@ def _summarise(targets: list[Target], commands: dict[str, list[str]], redis_url:
                 for info in out["targets"].values())
     out["target"] = {
         "inprocess_ratio_to_hello": main["ratio_to_hello"], "inprocess_cpu_ratio_to_hello": main["cpu_ratio_to_hello"],
+        "inprocess_paired_ratio_to_hello": main["paired_ratio_to_hello"],
+        "inprocess_paired_cpu_ratio_to_hello": main["paired_cpu_ratio_to_hello"],
         "ratio_target": RATIO_TARGET,
-        "ratio_met": main["ratio_to_hello"] >= RATIO_TARGET,
+        # requests/s as the target says, by the median of the rounds' paired ratios (the ratio of the medians and
+        # the CPU ratios beside it)
+        "ratio_met": main["paired_ratio_to_hello"] >= RATIO_TARGET,
         "median_round_p99_ms": p99, "p99_target_ms": P99_TARGET_MS, "p99_met": p99 <= P99_TARGET_MS,
         "no_errors_any_round": clean,
         "isolated_ratio_to_hello": out["targets"]["gateway isolated GET /v1/tours/{id}"]["ratio_to_hello"],

@@ -75,6 +75,61 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class Deadlines:
+    """The timeouts of one function's invocations, with one timer for all of them (`asyncio.timeout` sets one per
+    invocation: ~5 µs, 2 % of a cached read through the gateway).
+
+    Invocations of a function share its timeout, so they time out in the order they started: the oldest one
+    still running is the next to, and the timer is set for it alone. One that times out has its task cancelled,
+    as `asyncio.timeout` does; `end` says whether it timed out and takes that cancellation back.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._running: dict[object, tuple[float, asyncio.Task[Any], int]] = {}  # in the order they started
+        self._expired: dict[object, int] = {}  # the task's cancellations before its own
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> object:
+        """An invocation starts in the current task: its deadline is `seconds` from now."""
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        if task is None:
+            raise RuntimeError("an invocation runs in a task")
+        if loop is not self._loop:  # a new loop: the old one's invocations and timer went with it
+            self._loop, self._timer = loop, None
+            self._running.clear()
+            self._expired.clear()
+        invocation = object()
+        deadline = loop.time() + self.seconds
+        self._running[invocation] = (deadline, task, task.cancelling())
+        if self._timer is None:
+            self._timer = loop.call_at(deadline, self._expire)
+        return invocation
+
+    def end(self, invocation: object) -> bool:
+        """The invocation is over: whether it ran out of time, its cancellation then taken back (False when
+        its task was also cancelled by someone else: that cancellation is not the deadline's to swallow)."""
+        if self._running.pop(invocation, None) is not None:
+            return False
+        cancelling = self._expired.pop(invocation)
+        task = asyncio.current_task()
+        return task is None or task.uncancel() <= cancelling
+
+    def _expire(self) -> None:
+        assert self._loop is not None
+        self._timer = None
+        now = self._loop.time()
+        for invocation, (deadline, task, cancelling) in list(self._running.items()):
+            if deadline > now:
+                self._timer = self._loop.call_at(deadline, self._expire)
+                return
+            del self._running[invocation]
+            self._expired[invocation] = cancelling
+            task.cancel()
+
+
 class FunctionError(Exception):
     """The function could not run to completion (import error, crash, timeout): a 500 at the gateway."""
 
@@ -175,17 +230,26 @@ class InprocessRuntime(Runtime):
     def __init__(self, *, region: str = "eu-west-1") -> None:
         super().__init__(region=region)
         self._jobs: dict[str, ExecutionEnvironment] = {}
+        self._deadlines: dict[str, Deadlines] = {}
 
     async def invoke(self, function: Function, event: dict[str, Any]) -> Any:
         handler = self.registry.load(function)
         context = self.context(function)
+        deadlines = self._deadlines.get(function.logical_id)
+        if deadlines is None:
+            deadlines = self._deadlines[function.logical_id] = Deadlines(function.timeout_seconds)
+        invocation = deadlines.start()
         try:
-            async with asyncio.timeout(function.timeout_seconds) as deadline:
-                result = await self._call(handler, event, context)
-        except TimeoutError:
-            result = None
+            result = await self._call(handler, event, context)
+        except asyncio.CancelledError:
+            if deadlines.end(invocation):  # the cancellation was the deadline's
+                raise FunctionError(f"{function.logical_id}: task timed out after {function.timeout_seconds:g} seconds")
+            raise
+        except BaseException:
+            deadlines.end(invocation)
+            raise
         # Mangum's HTTP cycle swallows the cancellation and answers 500 itself: ask the deadline.
-        if deadline.expired():
+        if deadlines.end(invocation):
             raise FunctionError(f"{function.logical_id}: task timed out after {function.timeout_seconds:g} seconds")
         return result
 

@@ -25,8 +25,9 @@ import json
 import re
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+import pydantic_core
 from sqlalchemy import Row, select
 
 from shared.core import readcache
@@ -41,6 +42,7 @@ from shared.tours.tourcard import CATALOGUE_VERSION, NextDeparture, TourOut, dep
 
 SLUG = re.compile(r"[a-z0-9-]{1,240}")
 SLUG_TTL = 7 * 24 * 3600
+_CARD_FIELDS = ["keys", *TourOut.model_fields]  # a card as `tourcard.stored` writes it
 
 
 def slug_key(slug: str) -> str:
@@ -85,37 +87,95 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
 
 
 async def read_tour(uow: UnitOfWork, key: str) -> TourOut | None:
-    """One tour by id or slug (published or not). Slugs never change: `slug:<slug>` names the id for good."""
-    try:
-        return (await read_tours(uow, [uuid.UUID(key)])).get(uuid.UUID(key))
-    except ValueError:
-        pass
-    if not SLUG.fullmatch(key):
-        return None
-    known = await get_cache().get(slug_key(key))
-    if known is not None:
+    """One tour by id or slug (published or not)."""
+    found = await _look_up(uow, key)
+    if not isinstance(found, _Card):
+        return found
+    return (await read_tours(uow, [found.tour_id], cached=found.cached, named=True)).get(found.tour_id)
+
+
+async def read_tour_json(uow: UnitOfWork, key: str) -> tuple[bytes, bool] | None:
+    """`read_tour`'s tour as its JSON, and whether it is published.
+
+    A warm tour without pictures is answered from its cached card, its live seat count put in: the card is
+    `TourOut`'s own JSON, so validating it into a `TourOut` only to dump it again would give the same bytes,
+    at three times the price. Pictures (URLs signed per read), a card of another shape and a miss take the
+    model's way.
+    """
+    found = await _look_up(uow, key)
+    if isinstance(found, _Card):
+        shown = _answer(found.cached)
+        if shown is not None:
+            return shown
+        found = (await read_tours(uow, [found.tour_id], cached=found.cached, named=True)).get(found.tour_id)
+    return None if found is None else (found.model_dump_json().encode(), found.is_published)
+
+
+class _Card(NamedTuple):
+    """A tour's id and what the cache holds for it: its card, then the seat count the card names."""
+
+    tour_id: uuid.UUID
+    cached: list[bytes | None]
+
+
+async def _look_up(uow: UnitOfWork, key: str) -> _Card | TourOut | None:
+    """A tour by id or slug: its cached card (maybe a miss), or the tour itself when a slug had to be looked up.
+
+    Slugs never change: `slug:<slug>` names the id for good.
+    """
+    tour_id = _tour_id(key)
+    if tour_id is None:
+        if not SLUG.fullmatch(key):
+            return None
+        known = await get_cache().get(slug_key(key))
+        if known is None:
+            rows = (await uow.session.execute(*queries.tour_by_slug(key, today()))).all()
+            if not rows:
+                return None
+            await get_cache().set_many({slug_key(key): str(rows[0][0].id).encode()}, SLUG_TTL)
+            return _with_urls((await _fill(rows, today()))[0])
         tour_id = uuid.UUID(known.decode())
-        return (await read_tours(uow, [tour_id])).get(tour_id)
-    rows = (await uow.session.execute(*queries.tour_by_slug(key, today()))).all()
-    if not rows:
+    found = await get_cache().get_listing([], card_key(tour_id, today()), "")
+    return _Card(tour_id, [found.page, *found.entries])
+
+
+def _tour_id(key: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(key)
+    except ValueError:
         return None
-    await get_cache().set_many({slug_key(key): str(rows[0][0].id).encode()}, SLUG_TTL)
-    return _with_urls((await _fill(rows, today()))[0])
+
+
+def _answer(cached: list[bytes | None]) -> tuple[bytes, bool] | None:
+    """A warm card without pictures as the tour's JSON with its live seat count; None: the model's way."""
+    card, *counts = cached
+    if card is None or card == GONE:
+        return None
+    shown = pydantic_core.from_json(card)
+    if list(shown) != _CARD_FIELDS or shown["images"] or shown["image_urls"]:
+        return None
+    del shown["keys"]
+    if shown["next_departure"] is not None:
+        if not counts or counts[0] is None:  # the count expired: `read_tours` reads it (and fills it)
+            return None
+        shown["next_departure"]["seats_left"] = readcache.count(counts[0])
+    return pydantic_core.to_json(shown), shown["is_published"] is True
 
 
 async def read_tours(
     uow: UnitOfWork, ids: Sequence[uuid.UUID], *, departures: Sequence[str] = (),
     cached: Sequence[bytes | None] | None = None, inside: dict[uuid.UUID, NextDeparture | None] | None = None,
+    named: bool = False,
 ) -> dict[uuid.UUID, TourOut]:
     """Tours by id (published or not): cards and seats from the cache, the misses in one query each.
 
-    `cached`: what a page's round trip already read, the cards of `ids` then the seat counts of `departures`.
-    One tour alone comes with the seat count its card names, in one round trip too. `inside`: the next
-    departure each tour shows instead of its card's (a page's window).
+    `cached`: what a page's round trip already read, the cards of `ids` then the seat counts of `departures`;
+    `named`: one card then the seat count it names instead. One tour alone is read so, in one round trip too.
+    `inside`: the next departure each tour shows instead of its card's (a page's window).
     """
     cache, day = get_cache(), today()
-    alone = cached is None and len(ids) == 1
-    if alone:  # the card lists the key of its next departure's seat count (`tourcard.stored`)
+    alone = named or (cached is None and len(ids) == 1)
+    if cached is None and alone:  # the card lists the key of its next departure's seat count (`tourcard.stored`)
         found = await cache.get_listing([], card_key(ids[0], day), "")
         cached = [found.page, *found.entries]
     raws = cached if cached is not None else await cache.get_many([card_key(tour_id, day) for tour_id in ids])

@@ -42,6 +42,14 @@ async def get_tour(uow: UnitOfWork, *, tour_id: uuid.UUID | str, is_admin: bool)
     return tour
 
 
+async def get_tour_json(uow: UnitOfWork, *, tour_id: str, is_admin: bool) -> bytes:
+    """`get_tour`'s `TourOut` as JSON, for a caller that only sends it on (when warm, straight from the cache)."""
+    found = await readmodel.read_tour_json(uow, tour_id)
+    if found is None or not (found[1] or is_admin):
+        raise NotFoundError("No such tour")
+    return found[0]
+
+
 async def create_tour(uow: UnitOfWork, *, data: schemas.TourCreate) -> schemas.TourOut:
     """Add a tour to the catalogue (unpublished unless `is_published`)."""
     tour = Tour(**data.model_dump(), slug=_slug(data.title))

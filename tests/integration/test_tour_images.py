@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 
 import httpx
@@ -40,6 +41,8 @@ async def test_an_uploaded_image_is_attached_and_shown_with_a_presigned_url(uow:
     assert fetched.status_code == 200 and fetched.content == PNG
     again = await services.get_tour(uow, tour_id=tour.id, is_admin=False)
     assert again.image_urls[0] != "" and started.key in again.image_urls[0]
+    answer = json.loads(await services.get_tour_json(uow, tour_id=str(tour.id), is_admin=False))  # warm: signed now
+    assert started.key in answer["image_urls"][0] and "Signature" in answer["images"][0]["url"]
 
 
 async def test_a_file_that_is_not_an_image_is_refused(uow: UnitOfWork, aws: str) -> None:

@@ -5,6 +5,7 @@ Every test runs against both backends: the in-process cache and the real Redis.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -25,8 +26,8 @@ from shared.favourites import services as favourites
 from shared.reviews import readmodel as review_pages
 from shared.reviews import services as reviews
 from shared.reviews.schemas import ReviewCreate, ReviewsQuery
-from shared.tours import archive, cards, seats, services
-from shared.tours.models import Departure
+from shared.tours import archive, cards, seats, services, tourcard
+from shared.tours.models import Departure, Tour
 from shared.tours.schemas import DepartureUpdate, DeparturesQuery, ToursQuery, TourUpdate
 from tests import services as test_services
 from tests.support.builders import make_booking, make_departure, make_tour, make_user
@@ -79,6 +80,56 @@ async def test_a_warm_tour_read_runs_no_sql_and_shows_live_seats(uow: UnitOfWork
     assert again.next_departure is not None and (again.next_departure.id, again.next_departure.seats_left) == (
         departure.id, 6)
     assert "keys" not in again.model_dump()
+
+
+async def test_a_warm_tour_is_answered_from_its_card_with_the_bytes_the_model_would_give(
+        uow: UnitOfWork, sql: StatementLog) -> None:
+    tour = await make_tour(uow, title="Ærø — «cycling» \"here\" \\ there", tags=["île", "fjord"])
+    departure = await make_departure(uow, tour.id, capacity=8)
+    bare = await make_tour(uow)  # no departure: `next_departure` is null
+    await uow.session.execute(update(Tour).where(Tour.id == tour.id).values(rating=4.25, reviews_count=3))
+    tourcard.changing(uow, tour.id)
+    await uow.commit()
+    for key in (str(tour.id), str(bare.id), tour.slug):  # the cards written through, the slug looked up
+        cold = await services.get_tour_json(uow, tour_id=key, is_admin=False)
+        assert cold == (await services.get_tour(uow, tour_id=key, is_admin=False)).model_dump_json().encode()
+    await make_booking(uow, await make_user(uow), departure.id, seats=3)
+    sql.reset()
+    for key in (str(tour.id), str(tour.id).upper(), tour.slug, str(bare.id)):
+        warm = await services.get_tour_json(uow, tour_id=key, is_admin=False)
+        model = await services.get_tour(uow, tour_id=key, is_admin=False)
+        assert warm == model.model_dump_json().encode()
+    assert sql.statements == []
+    shown = json.loads(await services.get_tour_json(uow, tour_id=str(tour.id), is_admin=False))
+    assert (shown["title"], shown["rating"], shown["next_departure"]["seats_left"]) == (
+        "Ærø — «cycling» \"here\" \\ there", 4.25, 5)
+    assert "keys" not in shown
+
+
+async def test_a_warm_tour_answer_hides_drafts_and_the_gone_and_reads_expired_seats(
+        uow: UnitOfWork, sql: StatementLog) -> None:
+    draft = await make_tour(uow, is_published=False)
+    gone = await make_tour(uow)
+    tour = await make_tour(uow)
+    departure = await make_departure(uow, tour.id, capacity=7)
+    await archive.delete_tour(uow, tour_id=gone.id)
+    await services.get_tour_json(uow, tour_id=draft.slug, is_admin=True)  # the slug's id is cached from now on
+    sql.reset()
+    for key in (str(draft.id), draft.slug):
+        with pytest.raises(NotFoundError):
+            await services.get_tour_json(uow, tour_id=key, is_admin=False)
+        assert json.loads(await services.get_tour_json(uow, tour_id=key, is_admin=True))["id"] == str(draft.id)
+    for is_admin in (False, True):
+        with pytest.raises(NotFoundError):  # its tombstone
+            await services.get_tour_json(uow, tour_id=str(gone.id), is_admin=is_admin)
+    assert sql.statements == []
+
+    await get_cache().delete(seats.seats_key(departure.id))
+    shown = json.loads(await services.get_tour_json(uow, tour_id=str(tour.id), is_admin=False))
+    assert shown["next_departure"]["seats_left"] == 7 and len(sql.statements) == 1
+    for key in (str(uuid.uuid4()), "no-such-slug", "Not A Slug!"):
+        with pytest.raises(NotFoundError):
+            await services.get_tour_json(uow, tour_id=key, is_admin=True)
 
 
 async def test_a_warm_list_runs_no_sql_and_a_cold_one_runs_one_statement(uow: UnitOfWork, sql: StatementLog) -> None:

@@ -34,8 +34,8 @@ async def echo(request: http.Request) -> http.Response:
 
 
 async def slow(request: http.Request) -> http.Response:
-    """Take longer than the function's timeout."""
-    await asyncio.sleep(1)
+    """Take longer than the function's timeout (unless told how long to take)."""
+    await asyncio.sleep(float(request.query_params.get("seconds", 1)))
     return http.no_content()
 
 
@@ -319,6 +319,19 @@ async def test_a_function_that_cannot_import_or_times_out_is_a_500_problem(clien
     for response in (broken, slow):
         assert response.status_code == 500
         assert response.json()["code"] == "internal_error"
+
+
+async def test_each_invocation_runs_out_of_time_at_its_own_deadline(client: httpx.AsyncClient) -> None:
+    """A function's invocations share one timer: the quick ones are not cut, each slow one is, whenever it began."""
+    async def late(path: str) -> httpx.Response:
+        await asyncio.sleep(0.1)
+        return await client.get(path)
+
+    answers = await asyncio.gather(client.get("/slow", params={"seconds": "0.05"}), client.get("/slow"),
+                                   late("/slow"), late("/slow?seconds=0.01"), client.get("/items/a"))
+    again = await asyncio.gather(client.get("/slow"), client.get("/slow", params={"seconds": "0"}))
+
+    assert [answer.status_code for answer in answers + again] == [204, 500, 500, 204, 200, 500, 204]
 
 
 async def test_cors_from_the_template(client: httpx.AsyncClient) -> None:
