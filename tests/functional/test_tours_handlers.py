@@ -22,21 +22,10 @@ from functions.tours import (
 )
 from functions.bookings import cancel_booking, create_booking, get_booking
 from functions.reviews import list_reviews
-from tests.support.accounts import token_for
 from tests.support.invoke import Reply, invoke
 
 TOUR = {"title": "Handler Test Tour", "description": "Made by a functional test.", "country": "Testonia",
         "city": "Testville", "duration_days": 3, "price_cents": 45_000, "currency": "eur", "tags": ["test"]}
-
-
-@pytest.fixture(scope="module")
-def admin() -> str:
-    return token_for("admin")
-
-
-@pytest.fixture(scope="module")
-def user() -> str:
-    return token_for("user")
 
 
 def _new_tour(admin: str, **fields: Any) -> dict[str, Any]:
