@@ -133,7 +133,7 @@ async def _commit_recorded_events(count: int) -> list[uuid.UUID]:
     async with UnitOfWork() as uow:
         for n in range(count):
             outbox.record(uow, "test.happened", aggregate_id=uuid.uuid4(), user_id=None, payload={"n": n})
-        ids = list(uow.recorded_events)
+        ids = [event.id for event in uow.recorded_events]
         await uow.commit()
     return ids
 
