@@ -80,7 +80,8 @@ AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_
 
 def _environment(sqs: SqsStandIn | None = None) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items()
-           if name not in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT", "DB_POOL_SIZE", "AWS_ENDPOINT_URL")
+           if name not in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT", "DB_POOL_SIZE", "DB_POOL_OVERFLOW",
+                           "AWS_ENDPOINT_URL")
            and not name.endswith("_QUEUE_URL")}
     env.update({
         "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "PUSHGATEWAY_URL": "", "LOG_LEVEL": "INFO",
