@@ -1,7 +1,7 @@
 """Bench 5: POST /v1/bookings through the inprocess gateway — correctness under contention, then throughput.
 
 The gateway is `python -m local_gateway serve --mode inprocess` (a subprocess, its defaults: a pool of 32
-connections shared by its processes, the access log on, Redis for the cache) on the bench database, migrated
+connections per process + 8 for a burst, the access log on, Redis for the cache) on the bench database, migrated
 first; one gateway runs at a time (each throughput round starts its own and stops it before pgbench runs).
 The load generator of (a) is this process (httpx.AsyncClient, 32 connections, 32 workers taking requests
 from one queue); users and the tour are made over HTTP, the demo admin (restored by every gateway start)
@@ -625,7 +625,7 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
                 "from wrk (2 threads, 32 connections), as pgbench is a C client too",
         "gateway": f"python -m local_gateway serve --mode inprocess --no-schedules --no-queues --processes "
                    f"{PROCESSES} and --processes 1, started for each round and stopped before its pgbench (the "
-                   "serve command's pool: 32 connections kept, shared by the processes, as many again for bursts, "
+                   "serve command's pool: 32 connections kept per process, 8 more for a burst, "
                    "REDIS_URL set, PUSHGATEWAY_URL empty, AWS_ENDPOINT_URL the bench's moto, its notifications "
                    f"queue purged every {PURGE_SECONDS} s)",
         "database": DATABASE_URL.split("@")[-1],
