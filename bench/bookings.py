@@ -1,7 +1,8 @@
 """Bench 5: POST /v1/bookings through the inprocess gateway — correctness under contention, then throughput.
 
-The gateway is `python -m local_gateway serve --mode inprocess` (a subprocess, its defaults: a pool of 10
-connections + 10 overflow, the access log on, Redis for the cache) on the bench database, migrated first.
+The gateway is `python -m local_gateway serve --mode inprocess` (a subprocess, its defaults: a pool of 32
+connections per process + 8 for a burst, the access log on, Redis for the cache) on the bench database, migrated
+first; one gateway runs at a time (each throughput round starts its own and stops it before pgbench runs).
 The load generator of (a) is this process (httpx.AsyncClient, 32 connections, 32 workers taking requests
 from one queue); users and the tour are made over HTTP, the demo admin (restored by every gateway start)
 makes the tour and its departures.
@@ -79,7 +80,8 @@ AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_
 
 def _environment(sqs: SqsStandIn | None = None) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items()
-           if name not in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT", "DB_POOL_SIZE", "AWS_ENDPOINT_URL")
+           if name not in ("GATEWAY_MODE", "GATEWAY_WORKERS", "PORT", "DB_POOL_SIZE", "DB_POOL_OVERFLOW",
+                           "AWS_ENDPOINT_URL")
            and not name.endswith("_QUEUE_URL")}
     env.update({
         "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "PUSHGATEWAY_URL": "", "LOG_LEVEL": "INFO",
@@ -566,33 +568,43 @@ def throughput(gateway: Gateway, users: list[dict[str, str]], departure: str, *,
 PROCESSES = 2  # one gateway process per core, as concurrent Lambda environments run side by side
 
 
+def _warm_up(server: Gateway, users: list[dict[str, str]], departure: str) -> None:
+    """Connections, every process's first invocation, statement caches: 150 bookings."""
+    asyncio.run(_fire(server.url, [(users[n % USERS], {"departure_id": departure, "seats": 1}) for n in range(150)]))
+
+
 def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
+    """One gateway at a time (each round starts its own and stops it before pgbench runs), so that the gateways'
+    pools never add up: PostgreSQL's 100 connections hold one gateway's and pgbench's 32."""
     log("bookings: migrating the bench database")
     migrate()
-    with sqs_stand_in() as sqs, serving(sqs=sqs) as single, serving(processes=PROCESSES, sqs=sqs) as gateway, \
-            httpx.Client(base_url=single.url, timeout=30) as client:
-        log(f"bookings: gateways up at {single.url} (1 process) and {gateway.url} ({PROCESSES} processes), "
-            f"SQS stand-in at {sqs.url}; {USERS} users")
-        users = _users(client, USERS)
-        catalogue = Catalogue(client)
-        scratch = Catalogue(client, published=False).departure(THROUGHPUT_CAPACITY)  # pgbench's row
-        # Warm-up: connections, every process's first invocation, statement caches.
-        for server in (single, gateway):
-            warm_up = catalogue.departure(200)
-            asyncio.run(_fire(server.url, [(users[n % USERS], {"departure_id": warm_up, "seats": 1})
-                                           for n in range(150)]))
-        contended = contention(gateway, catalogue, users)
-        booked: dict[int, list[dict[str, Any]]] = {1: [], PROCESSES: []}
+    order = (PROCESSES, 1)
+    with sqs_stand_in() as sqs:
+        with serving(processes=PROCESSES, sqs=sqs) as gateway, httpx.Client(base_url=gateway.url, timeout=30) as client:
+            log(f"bookings: gateway up at {gateway.url} ({PROCESSES} processes), SQS stand-in at {sqs.url}; "
+                f"{USERS} users")
+            users = _users(client, USERS)
+            catalogue = Catalogue(client)
+            scratch = Catalogue(client, published=False).departure(THROUGHPUT_CAPACITY)  # pgbench's row
+            # Every round's departures now: the rounds' gateways run alone.
+            planned = [[(processes, catalogue.departure(200), catalogue.departure(THROUGHPUT_CAPACITY))
+                        for processes in order] for _ in range(rounds)]
+            _warm_up(gateway, users, catalogue.departure(200))
+            contended = contention(gateway, catalogue, users)
+            gateway_errors = gateway.errors()
+        booked: dict[int, list[dict[str, Any]]] = {processes: [] for processes in order}
         raw: list[dict[str, Any]] = []
-        for round_ in range(rounds):
-            for server in (gateway, single):
-                log(f"bookings: round {round_ + 1}/{rounds}, {server.processes} gateway process(es): bookings for "
-                    f"≤ {seconds} s, then pgbench -T {seconds}")
-                booked[server.processes].append(
-                    throughput(server, users, catalogue.departure(THROUGHPUT_CAPACITY), seconds=seconds, sqs=sqs))
+        for round_, plan in enumerate(planned):
+            for processes, warm_up, departure in plan:
+                with serving(processes=processes, sqs=sqs) as server:
+                    _warm_up(server, users, warm_up)
+                    log(f"bookings: round {round_ + 1}/{rounds}, {processes} gateway process(es): bookings for "
+                        f"≤ {seconds} s")
+                    booked[processes].append(throughput(server, users, departure, seconds=seconds, sqs=sqs))
+                    gateway_errors += server.errors()
+                log(f"bookings: the gateway stopped; pgbench -T {seconds}")
                 raw.append(pgbench(scratch, seconds))
                 log(f"bookings: pgbench {raw[-1]['tps']:.0f} tps")
-        gateway_errors = single.errors() + gateway.errors()
     tps = round(statistics.median(result["tps"] for result in raw), 1)
     rates = {processes: round(statistics.median(result["bookings_per_s"] for result in results), 1)
              for processes, results in booked.items()}
@@ -612,7 +624,8 @@ def run(seconds: int = 20, rounds: int = 2) -> dict[str, Any]:
                 "own) on the same 2-core machine: (a) from a python load generator (httpx, 32 connections), (b) "
                 "from wrk (2 threads, 32 connections), as pgbench is a C client too",
         "gateway": f"python -m local_gateway serve --mode inprocess --no-schedules --no-queues --processes "
-                   f"{PROCESSES} (and --processes 1 beside it; DB_POOL_SIZE 10 + 10 overflow per process, "
+                   f"{PROCESSES} and --processes 1, started for each round and stopped before its pgbench (the "
+                   "serve command's pool: 32 connections kept per process, 8 more for a burst, "
                    "REDIS_URL set, PUSHGATEWAY_URL empty, AWS_ENDPOINT_URL the bench's moto, its notifications "
                    f"queue purged every {PURGE_SECONDS} s)",
         "database": DATABASE_URL.split("@")[-1],

@@ -149,13 +149,14 @@ async def create_booking(
         if paid_offline:
             booking.status, booking.expires_at = "confirmed", None
             booking.paid_cents, booking.payment_method = booking.total_cents, "offline"
-        shown, event_id = schemas.BookingOut.model_validate(booking), uuid.uuid4()
+        shown = schemas.BookingOut.model_validate(booking)
+        event = OutboxEvent(id=uuid.uuid4(), type="booking.created", aggregate_id=booking.id, user_id=user.id,
+                            payload=shown.model_dump(mode="json"), created_at=now)
         params = {
             "departure_id": data.departure_id, "today": now.date(), "seats": data.seats,
             "unit_price": offer.unit_price, "days": offer.days,
             **{f"booking_{name}": getattr(booking, name) for name in _BOOKING_COLUMNS},
-            "event_id": event_id, "event_type": "booking.created", "event_aggregate_id": booking.id,
-            "event_user_id": user.id, "event_payload": shown.model_dump(mode="json"), "event_created_at": now,
+            **{f"event_{name}": getattr(event, name) for name in _EVENT_COLUMNS},
         }
         if claim is not None:
             params |= {"claim_user_id": claim.user_id, "claim_key": claim.key,
@@ -177,7 +178,7 @@ async def create_booking(
     if claim is not None:
         claim.completed = True
     changes.counted(booking)
-    await outbox.dispatch([event_id])
+    await outbox.dispatch([event])  # as written: what the statement inserted
     return booking
 
 

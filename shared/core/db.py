@@ -52,7 +52,8 @@ def create_engine(**overrides: Any) -> AsyncEngine:
             "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
         }
     if "poolclass" not in overrides:
-        options |= {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size, "pool_recycle": 1800}
+        overflow = settings.db_pool_size if settings.db_pool_overflow is None else settings.db_pool_overflow
+        options |= {"pool_size": settings.db_pool_size, "max_overflow": overflow, "pool_recycle": 1800}
     engine = create_async_engine(settings.database_url, connect_args=connect_args, **(options | overrides))
     _time_statements(engine)
     _ping_when_idle(engine, settings.db_ping_idle_seconds)

@@ -8,7 +8,7 @@ from sqlalchemy import Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.core.orm import Base, created_at, uuid_pk
+from shared.core.orm import Base, created_at, utcnow, uuid_pk
 from shared.core.uow import UnitOfWork
 
 
@@ -31,11 +31,12 @@ def record(uow: UnitOfWork, type: str, *, aggregate_id: uuid.UUID, user_id: uuid
            payload: dict[str, Any]) -> None:
     """Add an event to the current transaction: it exists exactly when the change does, and it is published
     as soon as the transaction commits (the relay publishes what that misses)."""
-    event = OutboxEvent(id=uuid.uuid4(), type=type, aggregate_id=aggregate_id, user_id=user_id, payload=payload)
+    event = OutboxEvent(id=uuid.uuid4(), type=type, aggregate_id=aggregate_id, user_id=user_id, payload=payload,
+                        created_at=utcnow())
     uow.session.add(event)
     if not uow.recorded_events:
         uow.after_commit(lambda: _dispatch_recorded(uow))
-    uow.recorded_events.append(event.id)
+    uow.recorded_events.append(event)
 
 
 async def _dispatch_recorded(uow: UnitOfWork) -> None:
@@ -43,12 +44,13 @@ async def _dispatch_recorded(uow: UnitOfWork) -> None:
     await dispatch(events)
 
 
-async def dispatch(event_ids: list[uuid.UUID]) -> None:
-    """Publish committed events now (to the notifications queue), with those that other requests of this process
-    commit at the same moment; what fails stays for the relay."""
+async def dispatch(events: list[OutboxEvent]) -> None:
+    """Publish committed events now (to the notifications queue; they are sent as written, so each must hold what
+    its row holds), with those that other requests of this process commit at the same moment; what fails stays for
+    the relay."""
     from shared.core.settings import get_settings
 
-    if event_ids and get_settings().notifications_queue_url:
+    if events and get_settings().notifications_queue_url:
         from shared.notifications import services  # only functions that write events: after their commit
 
-        await services.publish(event_ids)
+        await services.publish(events)

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
 
     database_url: str = "postgresql+asyncpg://tourbook:tourbook@127.0.0.1:5432/tourbook"
     db_pool_size: int = Field(default=1, ge=1, le=100)
+    db_pool_overflow: int | None = Field(default=None, ge=0, le=100)  # for a burst, closed on return; unset: as many
     db_pooler_safe: bool = False  # behind RDS Proxy / PgBouncer: NullPool, no statement caches
     db_connect_timeout_seconds: float = 5.0
     db_ping_idle_seconds: float = Field(default=10.0, ge=0)  # ping a pooled connection idle this long

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Executable, Row
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from shared.core.outbox import OutboxEvent
 
 AfterCommit = Callable[[], Awaitable[None]]
 logger = logging.getLogger("tourbook.uow")
@@ -23,7 +24,7 @@ class UnitOfWork:
     def __init__(self, *, reads_alone: bool = False) -> None:
         self._session: AsyncSession | None = None
         self._after_commit: list[AfterCommit] = []
-        self.recorded_events: list[uuid.UUID] = []  # outbox events of the current transaction (shared.core.outbox)
+        self.recorded_events: list[OutboxEvent] = []  # outbox events of the current transaction (shared.core.outbox)
         self._reads_alone = reads_alone
 
     @property

@@ -120,27 +120,27 @@ async def relay_outbox(uow: UnitOfWork, *, batch_size: int = RELAY_BATCH,
     return published
 
 
-async def publish(event_ids: list[uuid.UUID]) -> int:
+async def publish(events: Sequence[OutboxEvent]) -> int:
     """Right after their commit: publish these events with those that other requests of this event loop commit at
     the same moment, and wait until they are (or are left to the relay); how many of them were published.
 
     One publisher per event loop (`_GroupPublisher`): while it publishes `DISPATCH_ROUNDS` groups, the events
-    committed meanwhile wait and go together next, up to `DISPATCH_GROUP`: one statement takes and marks them, their
-    SendMessageBatches of ten go side by side, one commit. A process serving many requests at once (the local
-    gateway) pays one publication for many bookings; a Lambda environment, one request at a time, publishes groups
-    of one, as before. Never fails the request (see `publish_now`).
+    committed meanwhile wait and go together next, up to `DISPATCH_GROUP`: their SendMessageBatches of ten go side
+    by side, then one statement marks what SQS took. A process serving many requests at once (the local gateway)
+    pays one publication for many bookings; a Lambda environment, one request at a time, publishes groups of one, as
+    before. Never fails the request (see `publish_now`).
     """
-    if not event_ids or not get_settings().notifications_queue_url or time.monotonic() < _dispatch_paused_until:
+    if not events or not get_settings().notifications_queue_url or time.monotonic() < _dispatch_paused_until:
         return 0
     loop = asyncio.get_running_loop()
     publisher = _publishers.get(loop)
     if publisher is None:
         publisher = _publishers[loop] = _GroupPublisher()
-    return await publisher.publish(event_ids)
+    return await publisher.publish(events)
 
 
 class _Waiting(NamedTuple):
-    event_ids: list[uuid.UUID]
+    events: Sequence[OutboxEvent]
     published: asyncio.Future[int]
     context: contextvars.Context  # the request's: its function's metrics and logs (and a test's bound connection)
 
@@ -153,8 +153,8 @@ class _GroupPublisher:
         self._waiting: collections.deque[_Waiting] = collections.deque()
         self._rounds: set[asyncio.Task[set[uuid.UUID]]] = set()
 
-    async def publish(self, event_ids: list[uuid.UUID]) -> int:
-        waiting = _Waiting(event_ids, asyncio.get_running_loop().create_future(), contextvars.copy_context())
+    async def publish(self, events: Sequence[OutboxEvent]) -> int:
+        waiting = _Waiting(events, asyncio.get_running_loop().create_future(), contextvars.copy_context())
         self._waiting.append(waiting)
         self._start()
         # A request cancelled meanwhile (its client gone) stops waiting; its events are published all the same.
@@ -163,12 +163,12 @@ class _GroupPublisher:
     def _start(self) -> None:
         while self._waiting and len(self._rounds) < DISPATCH_ROUNDS:
             group = [self._waiting.popleft()]
-            count = len(group[0].event_ids)
-            while self._waiting and count + len(self._waiting[0].event_ids) <= DISPATCH_GROUP:
+            count = len(group[0].events)
+            while self._waiting and count + len(self._waiting[0].events) <= DISPATCH_GROUP:
                 group.append(self._waiting.popleft())
-                count += len(group[-1].event_ids)
-            event_ids = [event_id for waiting in group for event_id in waiting.event_ids]
-            round_ = asyncio.get_running_loop().create_task(_publish_group(event_ids), context=group[0].context)
+                count += len(group[-1].events)
+            events = [event for waiting in group for event in waiting.events]
+            round_ = asyncio.get_running_loop().create_task(publish_now(events), context=group[0].context)
             self._rounds.add(round_)
             round_.add_done_callback(functools.partial(self._finished, group))
 
@@ -178,97 +178,72 @@ class _GroupPublisher:
         published = set() if round_.cancelled() or round_.exception() is not None else round_.result()
         for waiting in group:
             if not waiting.published.done():
-                waiting.published.set_result(sum(event_id in published for event_id in waiting.event_ids))
+                waiting.published.set_result(sum(event.id in published for event in waiting.events))
         self._start()
 
 
 _publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupPublisher] = weakref.WeakKeyDictionary()
 
 
-async def _publish_group(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    async with UnitOfWork() as uow:
-        return await publish_now(uow, event_ids)
+async def publish_now(events: Sequence[OutboxEvent]) -> set[uuid.UUID]:
+    """Send these committed events to the queue, then mark those SQS took published; the ids of those marked.
 
-
-async def publish_now(uow: UnitOfWork, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Publish these committed events to the queue in `uow` and mark them published; the ids of those that were.
-
-    Never fails the caller: with SQS or PostgreSQL unreachable the events stay unpublished and the relay sends them
-    on its next run (and for `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an outage costs the
-    requests no time). The rows are locked while SQS takes them, so the relay skips them.
+    The events are sent as they were written (the caller has them: no read first), in SendMessageBatches of ten
+    side by side, then one statement (a transaction of its own) marks what SQS took. Never fails the caller: with
+    SQS unreachable the events stay unpublished and the relay sends them on its next run; with PostgreSQL
+    unreachable they stay unmarked and the relay sends them again (consumers deduplicate on the event id); and for
+    `DISPATCH_PAUSE_SECONDS` after a failure nothing is tried here, so an outage costs the requests no time.
+    The mark skips rows that a relay holds (it is sending them too, and marks them itself): it never waits on one.
     """
     global _dispatch_paused_until
     queue_url = get_settings().notifications_queue_url
     if not queue_url or time.monotonic() < _dispatch_paused_until:
         return set()
-    taken: list[OutboxEvent] = []
     sent: list[OutboxEvent] = []
-    try:
-        # One statement locks the rows (those a relay holds are its to send) and marks them published; the mark of
-        # any that SQS does not take is taken back before the commit.
-        statements = _publish_statements()
-        rows = await uow.session.execute(statements.take, {"ids": event_ids, "now": utcnow()})
-        taken = sorted((OutboxEvent(**row._mapping) for row in rows), key=lambda event: (event.created_at, event.id))
-        # SendMessageBatches of ten, side by side; what SQS took stays marked whatever happened to the others.
-        answers = await asyncio.gather(*(_send(queue_url, taken[start:start + SQS_BATCH])
-                                         for start in range(0, len(taken), SQS_BATCH)), return_exceptions=True)
-        refused: set[uuid.UUID] = set()
-        failure: BaseException | None = None
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                failure = answer
-            else:
-                sent += answer[0]
-                refused |= answer[1]
-        if failure is not None:
-            raise failure
-        if refused:
-            await uow.session.execute(statements.untake, {"ids": list(refused)})
-        await uow.commit()
-    except Exception as exc:
-        _dispatch_paused_until = time.monotonic() + DISPATCH_PAUSE_SECONDS
-        logger.warning("events not dispatched, the relay will publish them: %s", exc.__class__.__name__,
-                       extra={"events": len(event_ids)})
+    failure: BaseException | None = None
+    answers = await asyncio.gather(*(_send(queue_url, events[start:start + SQS_BATCH])
+                                     for start in range(0, len(events), SQS_BATCH)), return_exceptions=True)
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            failure = answer
+        else:
+            sent += answer[0]
+    marked: set[uuid.UUID] = set()
+    if sent:  # what SQS took is marked whatever happened to the others
         try:
-            if sent:  # what SQS took must not be sent again
-                unsent = [event.id for event in taken if event not in sent]
-                if unsent:
-                    await uow.session.execute(_publish_statements().untake, {"ids": unsent})
-                await uow.commit()
-            else:
-                await uow.rollback()
-        except Exception:
-            await uow.rollback()
-        return set()
-    return {event.id for event in sent}
+            marked = await _mark_sent([event.id for event in sent])
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        _dispatch_paused_until = time.monotonic() + DISPATCH_PAUSE_SECONDS
+        logger.warning("events not dispatched, the relay will publish them: %s", failure.__class__.__name__,
+                       extra={"events": len(events) - len(marked)})
+    return marked
 
 
-class _PublishStatements(NamedTuple):
-    take: Executable
-    untake: Executable
+async def _mark_sent(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Mark these events published (those still unpublished and not held by a relay): one statement that commits
+    as it runs; the ids it marked."""
+    async with UnitOfWork(reads_alone=True) as uow:
+        connection = await uow.session.connection()
+        rows = await connection.execute(_mark_statement(), {"ids": event_ids, "now": utcnow()})
+        marked = {row.id for row in rows}
+        await uow.commit()
+    return marked
 
 
 @functools.cache
-def _publish_statements() -> _PublishStatements:
-    """Built once per environment (every booking runs them), bound per call."""
+def _mark_statement() -> Executable:
+    """Built once per environment (every booking runs it), bound per call."""
     unpublished = (
         select(OutboxEvent.id)
         .where(OutboxEvent.id.in_(bindparam("ids", expanding=True)), OutboxEvent.published_at.is_(None))
         .with_for_update(skip_locked=True)
     )
-    take = (
+    return (
         update(OutboxEvent).where(OutboxEvent.id.in_(unpublished)).values(published_at=bindparam("now"))
-        .returning(*(getattr(OutboxEvent, name) for name in _EVENT_FIELDS))
-        .execution_options(synchronize_session=False)
+        .returning(OutboxEvent.id).execution_options(synchronize_session=False)
     )
-    untake = (
-        update(OutboxEvent).where(OutboxEvent.id.in_(bindparam("ids", expanding=True))).values(published_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return _PublishStatements(take, untake)
-
-
-_EVENT_FIELDS = ("id", "type", "aggregate_id", "user_id", "payload", "created_at", "published_at")
 
 
 async def _mark_published(uow: UnitOfWork, events: list[OutboxEvent]) -> None:

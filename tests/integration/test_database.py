@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,6 +54,26 @@ async def _terminate(pid: int) -> None:
             await connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})  # waits for it
     finally:
         await other.dispose()
+
+
+async def test_the_pool_keeps_its_size_and_closes_what_it_opened_beyond_it_for_a_burst(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine_with(monkeypatch, DB_POOL_SIZE="2", DB_POOL_OVERFLOW="1") as engine:
+        held = [await engine.connect() for _ in range(3)]  # the pool's two and one for the burst
+        pids = {(await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one() for connection in held}
+        for connection in held:
+            await connection.close()
+        assert len(pids) == 3
+        alive = 3
+        for _ in range(50):  # the burst's connection was closed on its return: its server process ends
+            async with engine.connect() as connection:
+                alive = (await connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                                                  {"pids": list(pids)})).scalar_one()
+            if alive == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert alive == 2  # the pool's two are kept
 
 
 async def test_a_pooled_connection_that_died_while_idle_is_replaced_before_use(

@@ -133,7 +133,7 @@ async def _commit_recorded_events(count: int) -> list[uuid.UUID]:
     async with UnitOfWork() as uow:
         for n in range(count):
             outbox.record(uow, "test.happened", aggregate_id=uuid.uuid4(), user_id=None, payload={"n": n})
-        ids = list(uow.recorded_events)
+        ids = [event.id for event in uow.recorded_events]
         await uow.commit()
     return ids
 
@@ -184,6 +184,29 @@ async def test_events_that_requests_commit_at_the_same_moment_are_published_toge
     assert all(sent[str(event_id)] == 1 for event_id in ids)
     await _relay()
     assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
+
+
+async def test_publishing_never_waits_on_a_row_a_relay_holds_and_the_relay_marks_that_one(
+    aws: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "_dispatch_paused_until", 0.0)
+    queue = notifications_queue()
+    ids = await _record_events(2)
+    async with UnitOfWork() as uow:
+        events = sorted(await uow.session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(ids))),
+                        key=lambda event: ids.index(event.id))
+
+    async with UnitOfWork() as relay:  # a relay has taken the first row and is sending it
+        await relay.session.execute(select(OutboxEvent.id).where(OutboxEvent.id == ids[0]).with_for_update())
+        marked = await asyncio.wait_for(services.publish_now(events), timeout=10)
+        assert marked == {ids[1]}  # both sent; the held row left to the relay, not waited on
+        await relay.rollback()
+    assert await _published(ids) == [ids[1]]
+
+    await _relay()  # sends the first one again (consumers deduplicate on the event id) and marks it
+    sent = _sent_ids(receive_all(queue))
+    assert (sent[str(ids[0])], sent[str(ids[1])]) == (2, 1)
+    assert sorted(await _published(ids)) == sorted(ids)
 
 
 async def test_with_sqs_down_the_commit_stands_and_the_relay_publishes_the_events_later(
