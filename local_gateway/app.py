@@ -50,16 +50,14 @@ class Gateway:
         try:
             match = self.routes.match(method, path)
         except routing.MethodNotAllowed as exc:
-            await send_problem(scope, _with_request_id(scope, send), errors.MethodNotAllowedError(
+            await _problem(scope, send, errors.MethodNotAllowedError(
                 exc.allowed, f"{method} is not allowed on {scope['path']}"))
             return
         except routing.Undecodable as exc:
-            await send_problem(scope, _with_request_id(scope, send),
-                               errors.BadRequestError(f"The path cannot be decoded: {exc}"))
+            await _problem(scope, send, errors.BadRequestError(f"The path cannot be decoded: {exc}"))
             return
         if match is None:
-            await send_problem(scope, _with_request_id(scope, send),
-                               errors.NotFoundError(f"No route for {method} {scope['path']}"))
+            await _problem(scope, send, errors.NotFoundError(f"No route for {method} {scope['path']}"))
             return
         try:
             body = await _read_body(receive)
@@ -67,7 +65,7 @@ class Gateway:
             return
         except _TooLarge:
             too_large = errors.PayloadTooLargeError(f"The gateway accepts at most {MAX_BODY_BYTES} bytes")
-            await send_problem(scope, _with_request_id(scope, send), too_large)
+            await _problem(scope, send, too_large)
             return
         client = scope.get("client")
         source_ip = client[0] if client else "127.0.0.1"
@@ -93,11 +91,11 @@ class Gateway:
             response = events.read_result(result)
         except FunctionError as exc:
             logger.error("%s", exc)
-            await send_problem(scope, _with_request_id(scope, send), errors.AppError("The function failed"))
+            await _problem(scope, send, errors.AppError("The function failed"))
             return
         except Exception:
             logger.exception("%s failed", match.route.function.logical_id)
-            await send_problem(scope, _with_request_id(scope, send), errors.AppError("The function failed"))
+            await _problem(scope, send, errors.AppError("The function failed"))
             return
         raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
         request_id_header = request_id.encode()
@@ -133,6 +131,11 @@ async def _read_body(receive: Receive) -> bytes:
             raise _TooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _problem(scope: Scope, send: Send, error: errors.AppError) -> None:
+    """The gateway's own problem answer, naming its request (see `_with_request_id`)."""
+    await send_problem(scope, _with_request_id(scope, send), error)
 
 
 def _with_request_id(scope: Scope, send: Send) -> Send:

@@ -88,10 +88,7 @@ async def list_tours(uow: UnitOfWork, query: ToursQuery) -> tuple[list[TourOut],
 
 async def read_tour(uow: UnitOfWork, key: str) -> TourOut | None:
     """One tour by id or slug (published or not)."""
-    found = await _look_up(uow, key)
-    if not isinstance(found, _Card):
-        return found
-    return (await read_tours(uow, [found.tour_id], cached=found.cached, named=True)).get(found.tour_id)
+    return await _tour(uow, await _look_up(uow, key))
 
 
 async def read_tour_json(uow: UnitOfWork, key: str) -> tuple[bytes, bool] | None:
@@ -103,12 +100,10 @@ async def read_tour_json(uow: UnitOfWork, key: str) -> tuple[bytes, bool] | None
     model's way.
     """
     found = await _look_up(uow, key)
-    if isinstance(found, _Card):
-        shown = _answer(found.cached)
-        if shown is not None:
-            return shown
-        found = (await read_tours(uow, [found.tour_id], cached=found.cached, named=True)).get(found.tour_id)
-    return None if found is None else (found.model_dump_json().encode(), found.is_published)
+    if isinstance(found, _Card) and (shown := _answer(found.cached)) is not None:
+        return shown
+    tour = await _tour(uow, found)
+    return None if tour is None else (tour.model_dump_json().encode(), tour.is_published)
 
 
 class _Card(NamedTuple):
@@ -137,6 +132,13 @@ async def _look_up(uow: UnitOfWork, key: str) -> _Card | TourOut | None:
         tour_id = uuid.UUID(known.decode())
     found = await get_cache().get_listing([], card_key(tour_id, today()), "")
     return _Card(tour_id, [found.page, *found.entries])
+
+
+async def _tour(uow: UnitOfWork, found: _Card | TourOut | None) -> TourOut | None:
+    """What `_look_up` found, as the model: a card (or its miss) read with what its round trip brought."""
+    if not isinstance(found, _Card):
+        return found
+    return (await read_tours(uow, [found.tour_id], cached=found.cached, named=True)).get(found.tour_id)
 
 
 def _tour_id(key: str) -> uuid.UUID | None:
