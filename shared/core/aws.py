@@ -48,9 +48,21 @@ def sesv2() -> SESV2Client:
     return _client("sesv2")  # type: ignore[no-any-return]
 
 
+@functools.cache
+def credentials() -> Any:
+    """The environment's credentials (botocore's chain: the variables Lambda sets, a profile, ...), or None."""
+    import botocore.session
+
+    return botocore.session.get_session().get_credentials()
+
+
 def reset() -> None:
-    """Forget the clients (tests change AWS_ENDPOINT_URL)."""
+    """Forget the clients and credentials, close the SQS sender's connections (tests change AWS_ENDPOINT_URL)."""
+    from shared.core import sqs
+
     _client.cache_clear()
+    credentials.cache_clear()
+    sqs.reset()
 
 
 def _time_calls(client: Any, service: str) -> None:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import Executable, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.core import aws, jobs, metrics, outages
+from shared.core import aws, jobs, metrics, outages, sqs
 from shared.core.orm import utcnow
 from shared.core.outbox import OutboxEvent
 from shared.core.settings import Settings, get_settings
@@ -52,8 +52,6 @@ from shared.notifications.models import Delivery
 
 if TYPE_CHECKING:
     import urllib.request
-
-    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
     from shared.mail.compose import Mail
     from shared.telegram.services import Chat
@@ -263,13 +261,13 @@ def message_body(event: OutboxEvent) -> str:
 
 async def _send(queue_url: str, events: Sequence[OutboxEvent]) -> tuple[list[OutboxEvent], set[uuid.UUID]]:
     """One SendMessageBatch: the events SQS took, and the ids of those it refused."""
-    entries: list[SendMessageBatchRequestEntryTypeDef] = [
+    entries: list[dict[str, Any]] = [
         {"Id": str(event.id), "MessageBody": message_body(event),
          "MessageAttributes": {"type": {"DataType": "String", "StringValue": event.type}}}
         for event in events
     ]
     try:
-        response = await asyncio.to_thread(lambda: aws.sqs().send_message_batch(QueueUrl=queue_url, Entries=entries))
+        response = await sqs.sender().send_message_batch(queue_url, entries)
     except Exception:
         metrics.count_outgoing("sqs", "error")
         raise
