@@ -12,7 +12,7 @@ import uuid
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from sqlalchemy import (
-    CTE, Date, Executable, Integer, LargeBinary, bindparam, exists, func, insert, select, update,
+    CTE, ColumnElement, Date, Executable, Integer, LargeBinary, Select, bindparam, exists, func, insert, select, update,
 )
 
 from shared.bookings import changes, payments, refunds, schemas, tickets, waitlist
@@ -28,7 +28,8 @@ from shared.core.uow import UnitOfWork
 from shared.tours import seats
 from shared.tours.seats import Seats
 from shared.tours.models import Departure, Tour
-from shared.users.models import User
+from shared.core.tokens import AccessClaims
+from shared.users.models import TokenFamily, User
 
 if TYPE_CHECKING:  # what an Idempotency-Key needs loads with the first request that has one (core.http)
     from shared.core import idempotency
@@ -43,6 +44,7 @@ class _BookingStatements(NamedTuple):
     offer: Executable
     book: Executable
     book_and_store: Executable
+    book_as_caller: Executable  # `book`, only if the caller's token family is live and the account active
 
 
 @snapstart.prime
@@ -59,43 +61,56 @@ def _booking_statements() -> _BookingStatements:
         .where(Departure.id == bindparam("departure_id"), Tour.is_published)
     )
     seats = bindparam("seats", type_=Integer)
-    taken = (
-        update(Departure)
-        .where(
-            Departure.id == bindparam("departure_id"), Departure.tour_id == Tour.id, Tour.is_published,
-            Departure.status == "open", Departure.starts_on > bindparam("today", type_=Date),
-            Departure.seats_taken + seats <= Departure.capacity,
-            # ... and the offer the booking was priced with is still the departure's (it may be remembered)
-            Departure.tour_id == bindparam("booking_tour_id"), Departure.starts_on == bindparam("booking_starts_on"),
-            func.coalesce(Departure.price_cents, Tour.price_cents) == bindparam("unit_price", type_=Integer),
-            Tour.currency == bindparam("booking_currency"), Tour.duration_days == bindparam("days", type_=Integer),
+    # The caller of a request signed in by its token only (users.access.signed_in_by_write): what
+    # users.access.load_caller checks, checked here, in the statement that books.
+    live_caller = exists(
+        select(TokenFamily.id).join(User, User.id == TokenFamily.user_id)
+        .where(TokenFamily.id == bindparam("caller_family"), User.id == bindparam("booking_user_id"),
+               TokenFamily.revoked_at.is_(None), User.is_active)
+    )
+
+    def book_if(*conditions: ColumnElement[bool]) -> Select[tuple[int, int]]:
+        """The departure's seats, the booking and its outbox event in one statement, run as a transaction of its
+        own: the hot departure's row is locked while PostgreSQL runs it, never across a round trip to us."""
+        taken = (
+            update(Departure)
+            .where(
+                Departure.id == bindparam("departure_id"), Departure.tour_id == Tour.id, Tour.is_published,
+                Departure.status == "open", Departure.starts_on > bindparam("today", type_=Date),
+                Departure.seats_taken + seats <= Departure.capacity,
+                # ... and the offer the booking was priced with is still the departure's (it may be remembered)
+                Departure.tour_id == bindparam("booking_tour_id"),
+                Departure.starts_on == bindparam("booking_starts_on"),
+                func.coalesce(Departure.price_cents, Tour.price_cents) == bindparam("unit_price", type_=Integer),
+                Tour.currency == bindparam("booking_currency"), Tour.duration_days == bindparam("days", type_=Integer),
+                *conditions,
+            )
+            .values(seats_taken=Departure.seats_taken + seats, seats_version=Departure.seats_version + 1)
+            .returning((Departure.capacity - Departure.seats_taken).label("seats_left"), Departure.seats_version)
+            .cte("taken")
         )
-        .values(seats_taken=Departure.seats_taken + seats, seats_version=Departure.seats_version + 1)
-        .returning((Departure.capacity - Departure.seats_taken).label("seats_left"), Departure.seats_version)
-        .cte("taken")
-    )
 
-    def for_each_seat_taken(model: type[Base], columns: tuple[str, ...], prefix: str) -> CTE:
-        """INSERT one row of bound values for each row of `taken`: one if the seats were taken, else none."""
-        values = select(*(bindparam(f"{prefix}{name}", type_=model.__table__.c[name].type) for name in columns))
-        return insert(model).from_select(list(columns), values.select_from(taken)).cte(f"{prefix}row")
+        def for_each_seat_taken(model: type[Base], columns: tuple[str, ...], prefix: str) -> CTE:
+            """INSERT one row of bound values for each row of `taken`: one if the seats were taken, else none."""
+            values = select(*(bindparam(f"{prefix}{name}", type_=model.__table__.c[name].type) for name in columns))
+            return insert(model).from_select(list(columns), values.select_from(taken)).cte(f"{prefix}row")
 
-    # The departure's seats, the booking and its outbox event in one statement, run as a transaction of its
-    # own: the hot departure's row is locked while PostgreSQL runs it, never across a round trip to us.
-    book = (
-        select(taken.c.seats_left, taken.c.seats_version)
-        .add_cte(for_each_seat_taken(Booking, _BOOKING_COLUMNS, "booking_"))
-        .add_cte(for_each_seat_taken(OutboxEvent, _EVENT_COLUMNS, "event_"))
-    )
+        return (
+            select(taken.c.seats_left, taken.c.seats_version)
+            .add_cte(for_each_seat_taken(Booking, _BOOKING_COLUMNS, "booking_"))
+            .add_cte(for_each_seat_taken(OutboxEvent, _EVENT_COLUMNS, "event_"))
+        )
+
+    book = book_if()
     # ... and with an `Idempotency-Key`, the response it will replay, in the same transaction.
     book_and_store = book.add_cte(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.user_id == bindparam("claim_user_id"),
-               IdempotencyRecord.key == bindparam("claim_key"), exists(select(taken.c.seats_version)))
+               IdempotencyRecord.key == bindparam("claim_key"), exists(select(book.selected_columns.seats_version)))
         .values(state="done", response_status=201, response_body=bindparam("claim_body", type_=LargeBinary))
         .cte("stored")
     )
-    return _BookingStatements(offer, book, book_and_store)
+    return _BookingStatements(offer, book, book_and_store, book_if(live_caller))
 
 
 class _Offer(NamedTuple):
@@ -125,17 +140,28 @@ async def _offer(uow: UnitOfWork, departure_id: uuid.UUID) -> _Offer:
 
 
 async def create_booking(
-    uow: UnitOfWork, *, user: User, data: schemas.BookingCreate, claim: idempotency.Claim | None = None,
+    uow: UnitOfWork, *, user: User | AccessClaims, data: schemas.BookingCreate, claim: idempotency.Claim | None = None,
     paid_offline: bool = False,
 ) -> Booking:
     """Hold seats on a departure for the hold time; the price is computed here, never sent.
 
-    `paid_offline` (admins): the booking is confirmed at once, paid outside the provider.
+    `user`: the caller's row, or the claims of its access token, which the booking statement checks (a revoked
+    token or an inactive account books nothing and is refused first). `paid_offline` (admins): the booking is
+    confirmed at once, paid outside the provider.
     """
     statements = _booking_statements()
+    by_token = isinstance(user, AccessClaims)
+    if by_token and claim is not None:
+        raise ValueError("a booking under an Idempotency-Key has its caller checked before its key is claimed")
+    book = statements.book_and_store if claim is not None else statements.book_as_caller if by_token else \
+        statements.book
     offer, remembered = _offers.get(data.departure_id), True
     if offer is None:
-        offer, remembered = await _offer(uow, data.departure_id), False
+        try:
+            offer, remembered = await _offer(uow, data.departure_id), False
+        except NotFoundError:
+            await _caller_checked(uow, user)
+            raise
     while True:
         now = utcnow()
         booking = Booking(
@@ -161,13 +187,17 @@ async def create_booking(
         if claim is not None:
             params |= {"claim_user_id": claim.user_id, "claim_key": claim.key,
                        "claim_body": shown.model_dump_json().encode()}
+        if isinstance(user, AccessClaims):
+            params["caller_family"] = user.family_id
         # The conditional UPDATE re-checks everything the offer was read with; if it matches nothing, the
         # statement inserts nothing either.
         taken = await uow.commit_alone(
-            statements.book if claim is None else statements.book_and_store, params,
+            book, params,
             then=lambda row: seats.changing(uow, {data.departure_id: Seats(row.seats_left, row.seats_version)}))
         if taken is not None:
             break
+        if isinstance(user, AccessClaims):
+            user, book = await _caller_checked(uow, user), statements.book
         if remembered:  # the offer changed since, or it did not and the departure says why not
             _offers.pop(data.departure_id, None)
             fresh, remembered = await _offer(uow, data.departure_id), False
@@ -180,6 +210,15 @@ async def create_booking(
     changes.counted(booking)
     await outbox.dispatch([event])  # as written: what the statement inserted
     return booking
+
+
+async def _caller_checked(uow: UnitOfWork, user: User | AccessClaims) -> User:
+    """The caller's row; a revoked token or an inactive account is refused (before any other refusal)."""
+    if isinstance(user, User):
+        return user
+    from shared.users.access import load_caller
+
+    return await load_caller(uow, user)
 
 
 async def create_booking_for(

@@ -23,6 +23,21 @@ async def signed_in(request: Request) -> User:
     return user
 
 
+async def signed_in_by_write(request: Request) -> User | tokens.AccessClaims:
+    """`signed_in` for an endpoint whose one write is a statement that checks the caller itself (a booking): the
+    token is read here, its family and account are checked by that statement, one round trip fewer. The service
+    says why with `load_caller` when the statement matched nothing, before any other refusal. With an
+    `Idempotency-Key` the caller is checked here, as everywhere: a refusal is never stored under a key."""
+    if request.idempotency_key is not None:
+        return await signed_in(request)
+    token = request.bearer_token
+    if token is None:
+        raise UnauthorizedError("Send an access token: Authorization: Bearer <token>")
+    claims = tokens.read_access_token(token)
+    request.scope["tourbook.token_family"] = claims.family_id
+    return claims
+
+
 async def anyone(request: Request) -> User | None:
     """Public endpoints that show admins more: anonymous without a token, checked like any other with one."""
     return await signed_in(request) if request.headers.get("authorization") else None
@@ -47,6 +62,13 @@ def caller(request: Request) -> User:
     user = request.principal
     assert isinstance(user, User)
     return user
+
+
+def caller_or_claims(request: Request) -> User | tokens.AccessClaims:
+    """The caller of an endpoint signed in by `signed_in_by_write`."""
+    found = request.principal
+    assert isinstance(found, User | tokens.AccessClaims)
+    return found
 
 
 def token_family(request: Request) -> uuid.UUID:

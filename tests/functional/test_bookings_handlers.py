@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,13 +12,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from functions.admin import check_in, list_all_bookings
-from functions.auth import get_me
+from functions.auth import get_me, log_in, log_out
 from functions.bookings import cancel_booking, create_booking, get_booking, get_ticket, list_bookings, pay_booking
 from functions.tours import create_departure, create_tour, list_departures, update_departure
 from shared.bookings import jobs
 from shared.bookings.models import Booking
 from shared.core.uow import UnitOfWork
-from tests.support.accounts import token_for
+from shared.users.models import User
+from tests.support.accounts import create_account, token_for
+from tests.support.builders import DEFAULT_PASSWORD, unique_email
 from tests.support.invoke import Reply, invoke, run_in_environment
 
 TOUR = {"title": "Booking Handler Tour", "description": "Made by a booking test.", "country": "Testonia",
@@ -406,6 +409,58 @@ def test_the_booking_endpoints_are_401_without_a_token(departure: dict[str, Any]
     for reply in replies:
         _problem(reply, 401, "unauthorized")
     assert _bookings_in_db(departure["id"]) == 0
+
+
+# The booking statement checks the caller itself (users.access.signed_in_by_write): a revoked token or an inactive
+# account books nothing, and is told so before any refusal of the departure's.
+
+
+def _signed_out(caller: Caller) -> None:
+    assert invoke(log_out.handler, "POST", "/v1/auth/logout", token=caller.token).status == 204
+
+
+def _deactivated(caller: Caller) -> None:
+    async def deactivate() -> None:
+        async with UnitOfWork() as uow:
+            await uow.session.execute(update(User).where(User.id == uuid.UUID(caller.id)).values(is_active=False))
+            await uow.commit()
+
+    run_in_environment(deactivate())
+
+
+@pytest.mark.parametrize("lose_access", [_signed_out, _deactivated])
+def test_a_revoked_token_or_an_inactive_account_books_nothing(admin: Caller, lose_access: Callable[[Caller], None]
+                                                              ) -> None:
+    caller, departure, full = _caller("user"), _departure(admin, capacity=5), _departure(admin, capacity=1)
+    _booked(caller, departure["id"])  # the departure's offer is remembered: the next booking reads nothing first
+    _booked(caller, full["id"])
+    lose_access(caller)
+
+    _problem(_book(caller, departure["id"]), 401, "unauthorized")
+    _problem(_book(caller, full["id"]), 401, "unauthorized")  # not 409: who is asking comes first
+    _problem(_book(caller, str(uuid.uuid4())), 401, "unauthorized")  # nor 404
+    assert _seats_left(departure) == 4 and _bookings_in_db(departure["id"]) == 1
+    assert _seats_left(full) == 0 and _bookings_in_db(full["id"]) == 1
+
+
+def test_a_revoked_token_with_a_key_is_refused_and_the_key_stays_free(departure: dict[str, Any]) -> None:
+    email, key = unique_email("user"), _key()
+    create_account(email)
+    revoked, kept = (_logged_in(email) for _ in range(2))  # two sign-ins: two token families
+    _signed_out(revoked)
+
+    _problem(_book(revoked, departure["id"], key=key), 401, "unauthorized")
+
+    booked = _book(kept, departure["id"], key=key)  # the key was never claimed: it books, no 401 replayed
+    assert booked.status == 201, booked.body
+    assert _bookings_in_db(departure["id"]) == 1
+
+
+def _logged_in(email: str) -> Caller:
+    reply = invoke(log_in.handler, "POST", "/v1/auth/login", json_body={"email": email, "password": DEFAULT_PASSWORD})
+    assert reply.status == 200, reply.body
+    token = str(reply.json()["access_token"])
+    return Caller(token, invoke(get_me.handler, "GET", "/v1/auth/me", token=token).json()["id"])
 
 
 # -- idempotency ---------------------------------------------------------------------------------------------
