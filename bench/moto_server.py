@@ -1,7 +1,7 @@
-"""moto's server (`python -m moto.server`) for the benches, answering HTTP/1.1 so that clients keep their
-connections open as they do with SQS itself (werkzeug's default, HTTP/1.0, closes each one after its answer).
+"""moto's server (`python -m moto.server`) for the benches. werkzeug's server closes every connection after its
+answer (`Connection: close`, whatever the protocol version), so each call opens a connection: SQS itself keeps them.
 
-Three of moto's costs per request are cut here, with the same answers (a real SQS costs the machine nothing; the
+Four of moto's costs per request are cut here, with the same answers (a real SQS costs the machine nothing; the
 stand-in shares its two cores with the gateway and PostgreSQL):
 - Its SQS clock: moto's SendMessage builds the queue's attributes for every message, counting the queue's
   messages (visible, delayed, in flight) with `unix_time_millis()` per message, which builds naive datetimes
@@ -19,7 +19,6 @@ import logging
 import time
 
 from moto import backends
-from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
 from moto.sqs import models as sqs_models
 
@@ -41,9 +40,9 @@ def _moto_modules() -> tuple[str, ...]:
 _list_of_moto_modules = backends.list_of_moto_modules
 
 if __name__ == "__main__":
-    MotoRequestHandler.protocol_version = "HTTP/1.1"
     sqs_models.unix_time, sqs_models.unix_time_millis = unix_time, unix_time_millis  # type: ignore[attr-defined]
     backends.list_of_moto_modules = _moto_modules
-    sqs_models.camelcase_to_underscores = functools.cache(sqs_models.camelcase_to_underscores)  # type: ignore[attr-defined]
+    names = functools.cache(sqs_models.camelcase_to_underscores)  # type: ignore[attr-defined]
+    sqs_models.camelcase_to_underscores = names  # type: ignore[attr-defined]
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     main()
