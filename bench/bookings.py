@@ -22,7 +22,7 @@ and the CPU per booking of the gateway process, of PostgreSQL, of the load gener
 SQS: a booking publishes its outbox event to the notifications queue right after its commit, as on AWS. The
 gateway would start moto inside its own process (its CPU then counted as the gateway's, its queue growing without
 a consumer: moto's SendMessage walks the whole queue); here both gateways share one moto server of the bench's,
-a process of its own (`python -m bench.moto_server`: moto's server, keeping connections open as SQS does),
+a process of its own (`python -m bench.moto_server`: moto's application on connections kept open, as SQS keeps them),
 whose CPU is reported apart, and the queues are purged before each round and the notifications queue every
 PURGE_SECONDS during it, as the consumer keeps the real queue short: moto reads the queue's attributes for every
 message it takes, walking every message the queue holds, so its CPU per message grows with the queue (a real SQS
