@@ -14,13 +14,17 @@ from shared.users.models import TokenFamily, User
 
 async def signed_in(request: Request) -> User:
     """Any active user with a live access token; PostgreSQL decides whether it is revoked."""
+    return await load_caller(request.uow, _claims(request))
+
+
+def _claims(request: Request) -> tokens.AccessClaims:
+    """The claims of the request's access token (signature and expiry checked), its family noted for the request."""
     token = request.bearer_token
     if token is None:
         raise UnauthorizedError("Send an access token: Authorization: Bearer <token>")
     claims = tokens.read_access_token(token)
-    user = await load_caller(request.uow, claims)
     request.scope["tourbook.token_family"] = claims.family_id
-    return user
+    return claims
 
 
 async def signed_in_by_write(request: Request) -> User | tokens.AccessClaims:
@@ -28,14 +32,8 @@ async def signed_in_by_write(request: Request) -> User | tokens.AccessClaims:
     token is read here, its family and account are checked by that statement, one round trip fewer. The service
     says why with `load_caller` when the statement matched nothing, before any other refusal. With an
     `Idempotency-Key` the caller is checked here, as everywhere: a refusal is never stored under a key."""
-    if request.idempotency_key is not None:
-        return await signed_in(request)
-    token = request.bearer_token
-    if token is None:
-        raise UnauthorizedError("Send an access token: Authorization: Bearer <token>")
-    claims = tokens.read_access_token(token)
-    request.scope["tourbook.token_family"] = claims.family_id
-    return claims
+    claims = _claims(request)
+    return await load_caller(request.uow, claims) if request.idempotency_key is not None else claims
 
 
 async def anyone(request: Request) -> User | None:
