@@ -39,8 +39,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Executable, bindparam, delete, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Executable, any_, bindparam, delete, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from shared.core import aws, jobs, metrics, outages, sqs
 from shared.core.orm import utcnow
@@ -150,13 +150,21 @@ class _GroupPublisher:
     def __init__(self) -> None:
         self._waiting: collections.deque[_Waiting] = collections.deque()
         self._rounds: set[asyncio.Task[set[uuid.UUID]]] = set()
+        self._starting = False
 
     async def publish(self, events: Sequence[OutboxEvent]) -> int:
-        waiting = _Waiting(events, asyncio.get_running_loop().create_future(), contextvars.copy_context())
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(events, loop.create_future(), contextvars.copy_context())
         self._waiting.append(waiting)
-        self._start()
+        if not self._starting:  # a round starts at the loop's next turn, with every event committed in this one
+            self._starting = True
+            loop.call_soon(self._start_soon)
         # A request cancelled meanwhile (its client gone) stops waiting; its events are published all the same.
         return await waiting.published
+
+    def _start_soon(self) -> None:
+        self._starting = False
+        self._start()
 
     def _start(self) -> None:
         while self._waiting and len(self._rounds) < DISPATCH_ROUNDS:
@@ -233,9 +241,10 @@ async def _mark_sent(event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
 @functools.cache
 def _mark_statement() -> Executable:
     """Built once per environment (every booking runs it), bound per call."""
-    unpublished = (
+    unpublished = (  # `= ANY(array)`: one statement text (and prepared statement) whatever the group's size
         select(OutboxEvent.id)
-        .where(OutboxEvent.id.in_(bindparam("ids", expanding=True)), OutboxEvent.published_at.is_(None))
+        .where(OutboxEvent.id == any_(bindparam("ids", type_=ARRAY(OutboxEvent.id.type))),
+               OutboxEvent.published_at.is_(None))
         .with_for_update(skip_locked=True)
     )
     return (

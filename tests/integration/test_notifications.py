@@ -186,6 +186,30 @@ async def test_events_that_requests_commit_at_the_same_moment_are_published_toge
     assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
 
 
+async def test_events_handed_over_in_one_turn_of_the_loop_go_in_one_group(
+    aws: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "_dispatch_paused_until", 0.0)
+    queue = notifications_queue()
+    ids = await _record_events(12)
+    async with UnitOfWork() as uow:
+        events = list(await uow.session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(ids))))
+    groups: list[int] = []
+    send = services._send
+
+    async def counted(queue_url: str, batch: Sequence[OutboxEvent]) -> tuple[list[OutboxEvent], set[uuid.UUID]]:
+        groups.append(len(batch))
+        return await send(queue_url, batch)
+
+    monkeypatch.setattr(services, "_send", counted)
+    published = await asyncio.gather(*(services.publish([event]) for event in events))  # twelve requests at once
+
+    assert published == [1] * 12
+    assert groups == [10, 2]  # one round, not one per request: its SendMessageBatches side by side
+    assert sorted(await _published(ids)) == sorted(ids)
+    assert sorted(_sent_ids(receive_all(queue))) == sorted(str(event_id) for event_id in ids)
+
+
 async def test_publishing_never_waits_on_a_row_a_relay_holds_and_the_relay_marks_that_one(
     aws: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
