@@ -122,7 +122,8 @@ async def publish(events: Sequence[OutboxEvent]) -> int:
     """Right after their commit: publish these events with those that other requests of this event loop commit at
     the same moment, and wait until they are (or are left to the relay); how many of them were published.
 
-    One publisher per event loop (`_GroupPublisher`): while it publishes `DISPATCH_ROUNDS` groups, the events
+    One publisher per event loop (`_GroupPublisher`): a round starts at the loop's next turn, with the events of
+    every request that hands its own over in this turn, and while it publishes `DISPATCH_ROUNDS` groups, the events
     committed meanwhile wait and go together next, up to `DISPATCH_GROUP`: their SendMessageBatches of ten go side
     by side, then one statement marks what SQS took. A process serving many requests at once (the local gateway)
     pays one publication for many bookings; a Lambda environment, one request at a time, publishes groups of one, as
