@@ -186,14 +186,22 @@ async def test_events_that_requests_commit_at_the_same_moment_are_published_toge
     assert not set(_sent_ids(receive_all(queue))) & {str(event_id) for event_id in ids}
 
 
+async def _to_publish(count: int, monkeypatch: pytest.MonkeyPatch
+                      ) -> tuple[str, list[uuid.UUID], list[OutboxEvent]]:
+    """A fresh queue and `count` committed, unpublished events (in the order recorded); publishing not paused."""
+    monkeypatch.setattr(services, "_dispatch_paused_until", 0.0)
+    queue = notifications_queue()
+    ids = await _record_events(count)
+    async with UnitOfWork() as uow:
+        events = sorted(await uow.session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(ids))),
+                        key=lambda event: ids.index(event.id))
+    return queue, ids, events
+
+
 async def test_events_handed_over_in_one_turn_of_the_loop_go_in_one_group(
     aws: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services, "_dispatch_paused_until", 0.0)
-    queue = notifications_queue()
-    ids = await _record_events(12)
-    async with UnitOfWork() as uow:
-        events = list(await uow.session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(ids))))
+    queue, ids, events = await _to_publish(12, monkeypatch)
     groups: list[int] = []
     send = services._send
 
@@ -213,12 +221,7 @@ async def test_events_handed_over_in_one_turn_of_the_loop_go_in_one_group(
 async def test_publishing_never_waits_on_a_row_a_relay_holds_and_the_relay_marks_that_one(
     aws: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services, "_dispatch_paused_until", 0.0)
-    queue = notifications_queue()
-    ids = await _record_events(2)
-    async with UnitOfWork() as uow:
-        events = sorted(await uow.session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(ids))),
-                        key=lambda event: ids.index(event.id))
+    queue, ids, events = await _to_publish(2, monkeypatch)
 
     async with UnitOfWork() as relay:  # a relay has taken the first row and is sending it
         await relay.session.execute(select(OutboxEvent.id).where(OutboxEvent.id == ids[0]).with_for_update())
