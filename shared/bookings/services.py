@@ -24,11 +24,11 @@ from shared.core.outbox import OutboxEvent
 from shared.core.errors import InvalidStateError, NotFoundError
 from shared.core.orm import Base, utcnow
 from shared.core.settings import get_settings
+from shared.core.tokens import AccessClaims
 from shared.core.uow import UnitOfWork
 from shared.tours import seats
 from shared.tours.seats import Seats
 from shared.tours.models import Departure, Tour
-from shared.core.tokens import AccessClaims
 from shared.users.models import TokenFamily, User
 
 if TYPE_CHECKING:  # what an Idempotency-Key needs loads with the first request that has one (core.http)
