@@ -119,7 +119,7 @@ class Request(StarletteRequest):
 
 def json(data: pydantic.BaseModel | Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = data.model_dump_json().encode() if isinstance(data, pydantic.BaseModel) else pydantic_core.to_json(data)
-    return Response(body, status_code=status, headers=headers, media_type="application/json")
+    return json_bytes(body, status, headers)
 
 
 def json_bytes(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -47,6 +47,7 @@ class BatchSender:
         self._url, self._host = f"{parts.scheme}://{parts.netloc}/", parts.netloc
         self._region = region
         self._idle: list[_Connection] = []
+        self._context: ssl.SSLContext | None = None
 
     async def send_message_batch(self, queue_url: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
         body = json.dumps({"QueueUrl": queue_url, "Entries": entries}, separators=(",", ":")).encode()
@@ -91,22 +92,18 @@ class BatchSender:
         while True:
             reused = bool(self._idle)
             reader, writer = self._idle.pop() if reused else await self._connect()
+            head = b""
             try:
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
-                writer.transport.abort()
-                if reused and not getattr(exc, "partial", b""):
-                    continue
-                raise
-            except BaseException:
-                writer.transport.abort()
-                raise
-            try:
                 status, length, keep = _head(head)
                 answer = await reader.readexactly(length)
-            except BaseException:
+            except BaseException as exc:
                 writer.transport.abort()
+                closed_meanwhile = isinstance(exc, (OSError, asyncio.IncompleteReadError)) and not head \
+                    and not getattr(exc, "partial", b"")
+                if reused and closed_meanwhile:
+                    continue
                 raise
             if keep and len(self._idle) < KEPT:
                 self._idle.append((reader, writer))
@@ -115,9 +112,10 @@ class BatchSender:
             return status, answer
 
     async def _connect(self) -> _Connection:
-        context = ssl.create_default_context() if self._tls else None
+        if self._tls and self._context is None:  # the certificate store is read once per sender, not per connection
+            self._context = ssl.create_default_context()
         async with asyncio.timeout(CONNECT_TIMEOUT):
-            return await asyncio.open_connection(*self._address, ssl=context)
+            return await asyncio.open_connection(*self._address, ssl=self._context)
 
     def close(self) -> None:
         while self._idle:
